@@ -1,0 +1,1 @@
+"""The core: domain model, storage, provenance arithmetic and identifiers."""

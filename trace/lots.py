@@ -1,0 +1,119 @@
+"""Lots: harvests of an orchard over a growing window."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from appletrace.trace import audit
+from appletrace.trace.errors import Conflict, InvalidInput, NotFound
+from appletrace.trace.models import Lot, Orchard, Organization
+from appletrace.trace.orchards import check_code
+from appletrace.trace.types import utcnow
+
+STATUSES = ("growing", "harvested", "packed", "shipped", "recalled")
+MAX_WINDOW_DAYS = 400
+
+
+def check_dates(window_start: date, harvested_on: date, today: date) -> None:
+    """A window must start before harvest, be under a year long and not be future."""
+    if harvested_on < window_start:
+        raise InvalidInput(
+            "harvested_on",
+            f"harvest date {harvested_on} is before the growing window starts "
+            f"({window_start}); give the window's first day as --from",
+        )
+
+    if (harvested_on - window_start).days > MAX_WINDOW_DAYS:
+        raise InvalidInput(
+            "window_start",
+            f"growing window {window_start} to {harvested_on} is longer than "
+            f"{MAX_WINDOW_DAYS} days; one lot is one season's harvest",
+        )
+
+    if harvested_on > today:
+        raise InvalidInput(
+            "harvested_on",
+            f"harvest date {harvested_on} is in the future; register the lot once "
+            "it is picked",
+        )
+
+
+def add_lot(
+    session: Session,
+    organization: Organization,
+    orchard: Orchard,
+    actor: str,
+    today: date,
+    **values: Any,
+) -> Lot:
+    """Register a lot of an organization's orchard; the code must be new."""
+    values["code"] = check_code(values.get("code", ""), what="lot code")
+    check_dates(values["window_start"], values["harvested_on"], today)
+    quantity = values.get("quantity_kg")
+    if quantity is not None and not quantity > 0:
+        raise InvalidInput("quantity_kg", f"quantity {quantity} kg must be above 0")
+
+    if not str(values.get("variety", "")).strip():
+        raise InvalidInput("variety", "a lot needs a variety, e.g. 富士 (Fuji)")
+
+    if orchard.organization_id != organization.id:
+        raise NotFound("orchard", orchard.code)
+
+    if session.exec(select(Lot).where(Lot.code == values["code"])).first():
+        raise Conflict("code", f"lot code {values['code']!r} is taken already")
+
+    lot = Lot(organization_id=organization.id, orchard_id=orchard.id, **values)
+    session.add(lot)
+    session.flush()
+    audit.record(session, actor, "create", "lot", lot.code, None, audit.snapshot(lot))
+
+    return lot
+
+
+def update_lot(
+    session: Session, lot: Lot, actor: str, today: date, **changes: Any
+) -> Lot:
+    """Change a lot's fields (not its code), checking the dates again."""
+    before = audit.snapshot(lot)
+    merged = {**lot.model_dump(), **changes}
+    check_dates(merged["window_start"], merged["harvested_on"], today)
+    for key, value in changes.items():
+        setattr(lot, key, value)
+
+    lot.updated_at = utcnow()
+    session.add(lot)
+    session.flush()
+    audit.record(session, actor, "update", "lot", lot.code, before, audit.snapshot(lot))
+
+    return lot
+
+
+def get_lot(session: Session, code: str, organization_id: int | None = None) -> Lot:
+    """The lot with this code (any case), within one organization if given."""
+    query = select(Lot).where(Lot.code == code.strip().upper())
+    if organization_id is not None:
+        query = query.where(Lot.organization_id == organization_id)
+
+    lot = session.exec(query).first()
+    if lot is None:
+        raise NotFound("lot", code)
+
+    return lot
+
+
+def list_lots(
+    session: Session, organization_id: int | None = None
+) -> list[tuple[Lot, Orchard]]:
+    """Lots with their orchards, newest harvest first."""
+    query = (
+        select(Lot, Orchard)
+        .join(Orchard, Lot.orchard_id == Orchard.id)  # type: ignore[arg-type]
+        .order_by(Lot.harvested_on.desc(), Lot.code)  # type: ignore[attr-defined]
+    )
+    if organization_id is not None:
+        query = query.where(Lot.organization_id == organization_id)
+
+    return [(lot, orchard) for lot, orchard in session.exec(query)]
