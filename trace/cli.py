@@ -76,7 +76,7 @@ def emit_json(value: Any) -> None:
     click.echo(text)
 
 
-def emit_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def emit_table(headers: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
     """Print rows as aligned columns; empty cells for None."""
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [_width(h) for h in headers]

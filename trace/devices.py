@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Device, Orchard
+from appletrace.trace.types import row_id
 
 # The device id is an MQTT topic level and a broker user name: no wildcards,
 # separators or spaces.
@@ -32,7 +33,7 @@ def add_device(
     if session.get(Device, device_id) is not None:
         raise Conflict("device_id", f"device {device_id!r} is registered already")
 
-    device = Device(id=device_id, orchard_id=orchard.id, kind=kind)
+    device = Device(id=device_id, orchard_id=row_id(orchard), kind=kind)
     session.add(device)
     session.flush()
 

@@ -11,7 +11,7 @@ from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Lot, Orchard, Organization
 from appletrace.trace.orchards import check_code
-from appletrace.trace.types import utcnow
+from appletrace.trace.types import row_id, utcnow
 
 STATUSES = ("growing", "harvested", "packed", "shipped", "recalled")
 MAX_WINDOW_DAYS = 400
@@ -65,7 +65,9 @@ def add_lot(
     if session.exec(select(Lot).where(Lot.code == values["code"])).first():
         raise Conflict("code", f"lot code {values['code']!r} is taken already")
 
-    lot = Lot(organization_id=organization.id, orchard_id=orchard.id, **values)
+    lot = Lot(
+        organization_id=row_id(organization), orchard_id=row_id(orchard), **values
+    )
     session.add(lot)
     session.flush()
     audit.record(session, actor, "create", "lot", lot.code, None, audit.snapshot(lot))

@@ -12,7 +12,7 @@ from appletrace.trace import audit
 from appletrace.trace.counties import ZHAOTONG_COUNTIES
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Orchard, Organization
-from appletrace.trace.types import utcnow
+from appletrace.trace.types import row_id, utcnow
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 ALTITUDE_RANGE_M = (-500.0, 9000.0)
@@ -76,7 +76,7 @@ def add_orchard(
     if session.exec(select(Orchard).where(Orchard.code == values["code"])).first():
         raise Conflict("code", f"orchard code {values['code']!r} is taken already")
 
-    orchard = Orchard(organization_id=organization.id, **values)
+    orchard = Orchard(organization_id=row_id(organization), **values)
     session.add(orchard)
     session.flush()
     audit.record(

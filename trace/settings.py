@@ -6,11 +6,13 @@ the README's table are checked against this list by a test.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from appletrace.trace.errors import SettingsError
@@ -86,7 +88,6 @@ class Settings:
     secret_key: str
     timezone: str
     log_level: str
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -132,10 +133,9 @@ class Settings:
             ),
         )
 
-    def replace(self, **changes: object) -> Settings:
+    def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed, for tests and the demo."""
-        values = {**self.__dict__, **changes}
-        return Settings(**values)  # type: ignore[arg-type]
+        return dataclasses.replace(self, **changes)
 
 
 def _reject_unknown(env: Mapping[str, str]) -> None:

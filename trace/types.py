@@ -46,3 +46,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+def row_id(row: Any) -> int:
+    """The integer id of a row that has been flushed; a bug if it has none."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+
+    return int(row.id)
