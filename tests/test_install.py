@@ -38,7 +38,7 @@ def test_installed_console_script_runs_outside_the_repository(tmp_path: Path) ->
         "--no-build-isolation",
         "-w",
         str(wheels),
-        str(ROOT),
+        str(source),
         cwd=tmp_path,
     )
     wheel = next(wheels.glob("appletrace-*.whl"))
