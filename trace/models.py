@@ -61,9 +61,34 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     name: str = Field(max_length=120)
+    role: str = Field(default="auditor", max_length=20)  # as Member.role
     token_hash: str = Field(max_length=128, unique=True)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MemberSession(SQLModel, table=True):
+    """A signed-in browser; the cookie carries the id, the table only its hash."""
+
+    __tablename__ = "member_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+
+
+class SigninFailure(SQLModel, table=True):
+    """One failed sign-in, kept to limit guessing per address across workers."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (Index("ix_signin_failure_address_at", "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
+    address: str = Field(max_length=64)
+    username: str = Field(max_length=80)
+    at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
 class Orchard(SQLModel, table=True):
