@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
-from appletrace.trace.models import Lot, Orchard, Organization
+from appletrace.trace.models import Lot, LotShare, Orchard, Organization
 from appletrace.trace.orchards import check_code
 from appletrace.trace.types import row_id, utcnow
 
@@ -119,3 +120,99 @@ def list_lots(
         query = query.where(Lot.organization_id == organization_id)
 
     return [(lot, orchard) for lot, orchard in session.exec(query)]
+
+
+def visible_to(organization_id: int) -> Any:
+    """A condition on Lot: owned by the organization or shared with it."""
+    shared = select(LotShare.lot_id).where(LotShare.organization_id == organization_id)
+
+    return or_(
+        Lot.organization_id == organization_id,  # type: ignore[arg-type]
+        Lot.id.in_(shared),  # type: ignore[union-attr]
+    )
+
+
+def get_visible_lot(session: Session, code: str, organization_id: int) -> Lot:
+    """A lot the organization owns or that a co-op shared with it."""
+    query = select(Lot).where(
+        Lot.code == code.strip().upper(), visible_to(organization_id)
+    )
+    lot = session.exec(query).first()
+    if lot is None:
+        raise NotFound("lot", code)
+
+    return lot
+
+
+def list_visible_lots(
+    session: Session, organization_id: int
+) -> list[tuple[Lot, Orchard]]:
+    """Lots owned by or shared with the organization, newest harvest first."""
+    query = (
+        select(Lot, Orchard)
+        .join(Orchard, Lot.orchard_id == Orchard.id)  # type: ignore[arg-type]
+        .where(visible_to(organization_id))
+        .order_by(Lot.harvested_on.desc(), Lot.code)  # type: ignore[attr-defined]
+    )
+    return [(lot, orchard) for lot, orchard in session.exec(query)]
+
+
+def share_lot(
+    session: Session, lot: Lot, packing_house: Organization, actor: str
+) -> LotShare:
+    """Let a packing house print labels for a lot; sharing twice changes nothing."""
+    if packing_house.kind != "packing_house":
+        raise InvalidInput(
+            "packing_house", f"{packing_house.name!r} is not a packing house"
+        )
+
+    existing = session.get(LotShare, (lot.id, packing_house.id))
+    if existing is not None:
+        return existing
+
+    share = LotShare(lot_id=row_id(lot), organization_id=row_id(packing_house))
+    session.add(share)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "lot",
+        lot.code,
+        None,
+        {"shared_with": packing_house.name},
+    )
+
+    return share
+
+
+def unshare_lot(
+    session: Session, lot: Lot, packing_house: Organization, actor: str
+) -> None:
+    """Stop sharing a lot with a packing house; its printed labels stay valid."""
+    share = session.get(LotShare, (lot.id, packing_house.id))
+    if share is None:
+        raise NotFound("share", packing_house.name)
+
+    session.delete(share)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "lot",
+        lot.code,
+        {"shared_with": packing_house.name},
+        None,
+    )
+
+
+def shared_with(session: Session, lot: Lot) -> list[Organization]:
+    """The packing houses a lot is shared with, by name."""
+    query = (
+        select(Organization)
+        .join(LotShare, LotShare.organization_id == Organization.id)  # type: ignore[arg-type]
+        .where(LotShare.lot_id == lot.id)
+        .order_by(Organization.name)
+    )
+    return list(session.exec(query))
