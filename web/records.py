@@ -1,11 +1,13 @@
-"""Commands for records a regulator or buyer relies on: the audit chain."""
+"""Commands for the records themselves: the audit chain, backup and restore."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from sqlmodel import Session
 
-from appletrace.trace import audit
+from appletrace.trace import audit, backup
 from appletrace.trace.cli import CliContext, pass_context
 
 
@@ -26,3 +28,22 @@ def audit_verify(context: CliContext) -> None:
         raise SystemExit(1)
 
     click.echo("audit chain intact: every audited row matches its last event")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(path_type=Path))
+@pass_context
+def backup_command(context: CliContext, out: Path) -> None:
+    """Write a consistent backup of the database to OUT while it stays in use."""
+    written = backup.backup(context.settings.database_url, out)
+    click.echo(f"backup written to {written}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing SQLite file.")
+@pass_context
+def restore_command(context: CliContext, source: Path, force: bool) -> None:
+    """Replace the database with a backup made by 'appletrace backup'."""
+    backup.restore(context.settings.database_url, source, force=force)
+    click.echo(f"restored {source}")
