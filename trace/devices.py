@@ -74,7 +74,7 @@ def issue_credentials(
     session.add(device)
     session.flush()
     audit.record(
-        session, actor, "update", "device", device.id, None, {"credential": "issued"}
+        session, actor, "create", "device_credential", device.id, None, {"issued": True}
     )
 
     return DeviceCredentials(

@@ -176,11 +176,11 @@ def share_lot(
     audit.record(
         session,
         actor,
-        "update",
-        "lot",
-        lot.code,
+        "create",
+        "lot_share",
+        f"{lot.code}/{packing_house.id}",
         None,
-        {"shared_with": packing_house.name},
+        {"lot": lot.code, "packing_house": packing_house.name},
     )
 
     return share
@@ -199,10 +199,10 @@ def unshare_lot(
     audit.record(
         session,
         actor,
-        "update",
-        "lot",
-        lot.code,
-        {"shared_with": packing_house.name},
+        "delete",
+        "lot_share",
+        f"{lot.code}/{packing_house.id}",
+        {"lot": lot.code, "packing_house": packing_house.name},
         None,
     )
 

@@ -53,16 +53,30 @@ def add_shipment(
     )
     session.add(shipment)
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "create",
+        "shipment",
+        shipment.id,
+        None,
+        audit.snapshot(shipment),
+    )
     for lot, kg in lots:
-        session.add(
-            ShipmentLot(
-                shipment_id=row_id(shipment), lot_id=row_id(lot), quantity_kg=kg
-            )
+        line = ShipmentLot(
+            shipment_id=row_id(shipment), lot_id=row_id(lot), quantity_kg=kg
         )
-
-    session.flush()
-    after = {**audit.snapshot(shipment), "lots": codes}
-    audit.record(session, actor, "create", "shipment", shipment.id, None, after)
+        session.add(line)
+        after = {"shipment_id": shipment.id, "lot": lot.code, "quantity_kg": kg}
+        audit.record(
+            session,
+            actor,
+            "create",
+            "shipment_lot",
+            f"{shipment.id}/{lot.code}",
+            None,
+            after,
+        )
 
     return shipment
 
