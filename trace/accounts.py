@@ -28,7 +28,7 @@ from appletrace.trace.models import (
     Organization,
     SigninFailure,
 )
-from appletrace.trace.types import row_id
+from appletrace.trace.types import check_lengths, row_id
 
 ROLES = ("admin", "farmer", "packer", "auditor")
 ROLES_BY_KIND = {
@@ -155,6 +155,7 @@ def add_member(
         )
 
     check_password(password, username)
+    check_lengths(Member, {"display_name": display_name.strip()})
     if session.exec(select(Member).where(Member.username == username)).first():
         raise Conflict("username", f"username {username!r} is taken already")
 
@@ -362,9 +363,15 @@ def create_token(
     if not 1 <= len(name) <= 120:
         raise InvalidInput("name", "give the token a name of 1 to 120 characters")
 
-    if role not in ROLES:
-        raise InvalidInput("role", f"role {role!r} is not one of {', '.join(ROLES)}")
+    organization = session.get(Organization, organization_id)
+    allowed = ROLES_BY_KIND[organization.kind] if organization else ()
+    if role not in allowed:
+        raise InvalidInput(
+            "role",
+            f"role {role!r} does not exist here; use one of {', '.join(allowed)}",
+        )
 
+    check_lengths(ApiToken, {"name": name})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organization_id=organization_id, name=name, role=role, token_hash=_digest(raw)

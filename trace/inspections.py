@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from appletrace.trace import audit
 from appletrace.trace.errors import InvalidInput, NotFound
 from appletrace.trace.models import Inspection, Lot
-from appletrace.trace.types import row_id
+from appletrace.trace.types import check_lengths, row_id
 
 REPORT_MAX_BYTES = 10 * 1024 * 1024
 # Known by their first bytes, so a renamed file cannot pass as a report.
@@ -125,6 +125,10 @@ def add_inspection(
             f"test date {inspected_on} must be a date that has come (YYYY-MM-DD)",
         )
 
+    check_lengths(Inspection, {"lab": lab, "notes": values.get("notes") or ""})
+    for finding in values.get("residues") or []:
+        check_lengths(Inspection, {"residues": finding["substance"]})
+
     inspection = Inspection(
         lot_id=row_id(lot),
         lab=lab,
@@ -179,3 +183,24 @@ def inspection_row(inspection: Inspection) -> dict[str, Any]:
         "has_report": inspection.report_path is not None,
         "notes": inspection.notes,
     }
+
+
+def attach_report(
+    session: Session, inspection: Inspection, name: str, actor: str
+) -> Inspection:
+    """Link a stored report file to an inspection, replacing any earlier one."""
+    before = audit.snapshot(inspection)
+    inspection.report_path = name
+    session.add(inspection)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "update",
+        "inspection",
+        inspection.id,
+        before,
+        audit.snapshot(inspection),
+    )
+
+    return inspection

@@ -12,7 +12,7 @@ from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Lot, LotShare, Orchard, Organization
 from appletrace.trace.orchards import check_code
-from appletrace.trace.types import row_id, utcnow
+from appletrace.trace.types import check_lengths, row_id, utcnow
 
 STATUSES = ("growing", "harvested", "packed", "shipped", "recalled")
 MAX_WINDOW_DAYS = 400
@@ -60,6 +60,7 @@ def add_lot(
     if not str(values.get("variety", "")).strip():
         raise InvalidInput("variety", "a lot needs a variety, e.g. 富士 (Fuji)")
 
+    check_lengths(Lot, values)
     if orchard.organization_id != organization.id:
         raise NotFound("orchard", orchard.code)
 
@@ -83,6 +84,11 @@ def update_lot(
     before = audit.snapshot(lot)
     merged = {**lot.model_dump(), **changes}
     check_dates(merged["window_start"], merged["harvested_on"], today)
+    check_lengths(Lot, changes)
+    quantity = changes.get("quantity_kg")
+    if quantity is not None and not quantity > 0:
+        raise InvalidInput("quantity_kg", f"quantity {quantity} kg must be above 0")
+
     for key, value in changes.items():
         setattr(lot, key, value)
 

@@ -12,7 +12,7 @@ from appletrace.trace import audit
 from appletrace.trace.counties import ZHAOTONG_COUNTIES
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Orchard, Organization
-from appletrace.trace.types import row_id, utcnow
+from appletrace.trace.types import check_lengths, row_id, utcnow
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 ALTITUDE_RANGE_M = (-500.0, 9000.0)
@@ -70,6 +70,7 @@ def add_orchard(
     """Register an orchard for a co-op; the code must be new."""
     values["code"] = check_code(values.get("code", ""), what="orchard code")
     check_place(values)
+    check_lengths(Orchard, values)
     if not str(values.get("name", "")).strip():
         raise InvalidInput("name", "an orchard needs a name")
 
@@ -93,6 +94,7 @@ def update_orchard(
     before = audit.snapshot(orchard)
     merged = {**orchard.model_dump(), **changes}
     check_place(merged)
+    check_lengths(Orchard, changes)
     for key, value in changes.items():
         setattr(orchard, key, value)
 

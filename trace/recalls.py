@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import LabelRun, Lot, Recall
-from appletrace.trace.types import row_id, utcnow
+from appletrace.trace.types import check_lengths, row_id, utcnow
 
 
 def recall(
@@ -28,6 +28,7 @@ def recall(
             "reason", "say why in a few words; consumers read the reason"
         )
 
+    check_lengths(Recall, {"reason": reason})
     if label_run is not None and label_run.lot_id != lot.id:
         raise InvalidInput("label_run", "that label run belongs to another lot")
 
@@ -78,7 +79,7 @@ def lift(
 
 def active_recalls(session: Session, lot: Lot) -> list[Recall]:
     """A lot's recalls that are not lifted."""
-    query = select(Recall).where(Recall.lot_id == lot.id, Recall.lifted_at == None)  # noqa: E711
+    query = select(Recall).where(Recall.lot_id == lot.id, Recall.lifted_at.is_(None))  # type: ignore[union-attr]
 
     return list(session.exec(query))
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from appletrace.trace import audit
 from appletrace.trace.errors import InvalidInput, NotFound
 from appletrace.trace.models import Lot, Organization, Shipment, ShipmentLot
-from appletrace.trace.types import row_id
+from appletrace.trace.types import check_lengths, row_id
 
 
 def add_shipment(
@@ -32,6 +32,10 @@ def add_shipment(
             "shipped_on", f"shipping date {shipped_on} must not be in the future"
         )
 
+    check_lengths(
+        Shipment,
+        {"consignee": consignee, "destination": str(values.get("destination") or "")},
+    )
     if not lots:
         raise InvalidInput("lots", "a shipment carries at least one lot")
 

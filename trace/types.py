@@ -54,3 +54,28 @@ def row_id(row: Any) -> int:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
 
     return int(row.id)
+
+
+def check_lengths(model: Any, values: dict[str, Any]) -> None:
+    """Refuse text longer than its column allows, or holding a NUL character.
+
+    SQLite would store either; PostgreSQL refuses both with an error that names
+    no field, so they are caught here, where the field is known.
+    """
+    from appletrace.trace.errors import InvalidInput
+
+    columns = model.__table__.columns
+    for name, value in values.items():
+        if not isinstance(value, str):
+            continue
+
+        if "\x00" in value:
+            raise InvalidInput(name, f"{name} holds a NUL character; remove it")
+
+        length = (
+            getattr(columns[name].type, "length", None) if name in columns else None
+        )
+        if length is not None and len(value) > length:
+            raise InvalidInput(
+                name, f"{name} has {len(value)} characters; the most is {length}"
+            )

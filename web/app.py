@@ -25,9 +25,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["appletrace.engine"] = get_engine(settings)
     app.after_request(_security_headers)
 
-    from appletrace.web import errors
+    from appletrace.web import api, coop, errors
 
     errors.register(app)
+    coop.register(app)
+    api.register(app)
 
     return app
 
