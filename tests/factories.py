@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from appletrace.trace import lots, orchards
-from appletrace.trace.models import Lot, Orchard, Organization
+from appletrace.trace.models import Lot, Member, Orchard, Organization
 from appletrace.trace.organizations import add_organization
 
 
@@ -67,3 +67,29 @@ def make_lot(
         code=code,
         **{**defaults, **values},
     )
+
+
+# Members get one password hashed once: scrypt takes 0.1 s a time by design.
+PASSWORD = "apple blossom in zhaotong"
+_HASHES: dict[str, str] = {}
+
+
+def make_member(
+    session: Session, organization: Organization, username: str, role: str
+) -> Member:
+    """A member whose password is PASSWORD."""
+    from appletrace.trace.accounts import hash_password
+
+    if PASSWORD not in _HASHES:
+        _HASHES[PASSWORD] = hash_password(PASSWORD)
+
+    member = Member(
+        organization_id=organization.id,
+        username=username,
+        password_hash=_HASHES[PASSWORD],
+        role=role,
+    )
+    session.add(member)
+    session.flush()
+
+    return member
