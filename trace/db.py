@@ -35,6 +35,11 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
     connect_args = {"timeout": 30, "check_same_thread": False}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
+    # Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT
+    # would open (and its RELEASE commit) the outer transaction. Beginning it
+    # ourselves makes savepoints nest (SQLAlchemy's documentation, "Serializable
+    # isolation / Savepoints / Transactional DDL" for pysqlite).
+    event.listen(engine, "begin", _sqlite_begin)
 
     return engine
 
@@ -48,6 +53,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 _engines: dict[str, Engine] = {}

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.models import Device, Orchard
 from appletrace.trace.types import row_id
+
+log = logging.getLogger(__name__)
 
 # The device id is an MQTT topic level and a broker user name: no wildcards,
 # separators or spaces.
@@ -73,9 +75,7 @@ def issue_credentials(
     device.credential_hash = mosquitto_hash(password)
     session.add(device)
     session.flush()
-    audit.record(
-        session, actor, "create", "device_credential", device.id, None, {"issued": True}
-    )
+    log.info("broker password of device %s issued by %s", device.id, actor)
 
     return DeviceCredentials(
         username=device.id,
@@ -83,14 +83,6 @@ def issue_credentials(
         topic=f"{topic_prefix}/{device.id}/readings",
         acl=acl_lines(device.id, topic_prefix),
     )
-
-
-def device_snapshot(device: Device) -> dict[str, object]:
-    """A device's columns for the audit trail, without its password hash."""
-    values = audit.snapshot(device)
-    values.pop("credential_hash", None)
-
-    return values
 
 
 def add_device(
@@ -117,9 +109,7 @@ def add_device(
     device = Device(id=device_id, orchard_id=row_id(orchard), kind=kind)
     session.add(device)
     session.flush()
-    audit.record(
-        session, actor, "create", "device", device.id, None, device_snapshot(device)
-    )
+    log.info("device %s registered to %s by %s", device_id, orchard.code, actor)
 
     return device
 
@@ -142,13 +132,10 @@ def get_device(
 
 def set_active(session: Session, device: Device, active: bool, actor: str) -> Device:
     """Switch a device on or off; readings of an inactive device are refused."""
-    before = device_snapshot(device)
     device.active = active
     session.add(device)
     session.flush()
-    audit.record(
-        session, actor, "update", "device", device.id, before, device_snapshot(device)
-    )
+    log.info("device %s switched %s by %s", device.id, "on" if active else "off", actor)
 
     return device
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -198,6 +199,24 @@ def _typed(kind: str, raw: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+# 2025-10-20, 2025/10/20, 2025.10.20 and 2025年10月20日, months and days with or
+# without a leading zero: the ways spreadsheets here write a date as text.
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def _date(name: str, text: str) -> date:
+    match = _DATE.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        raise InvalidInput(
+            name, f"{name} {text!r} is not a date; use YYYY-MM-DD"
+        ) from None
+
+
 def _value(name: str, text: str) -> Any:
     if name in NUMBERS:
         try:
@@ -211,12 +230,7 @@ def _value(name: str, text: str) -> Any:
         return number
 
     if name in DATES:
-        try:
-            return date.fromisoformat(text.replace("/", "-"))
-        except ValueError:
-            raise InvalidInput(
-                name, f"{name} {text!r} is not a date; use YYYY-MM-DD"
-            ) from None
+        return _date(name, text)
 
     if name == "county_code":
         return _COUNTY_BY_NAME.get(text, text)
