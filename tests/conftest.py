@@ -25,6 +25,9 @@ from sqlmodel import SQLModel
 from appletrace.trace import migrate
 from appletrace.trace.db import make_engine
 
+# The co-op world (an app with two co-ops and a packing house) for page and API tests.
+pytest_plugins = ["coop_world"]
+
 PG_ADMIN = os.environ.get(
     "APPLETRACE_TEST_PG", "host=127.0.0.1 user=postgres dbname=test"
 )
