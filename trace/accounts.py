@@ -251,7 +251,7 @@ def check_signin_allowed(
     failures = session.exec(
         select(func.count())
         .select_from(SigninFailure)
-        .where(SigninFailure.address == address, SigninFailure.at >= since)  # type: ignore[arg-type]
+        .where(SigninFailure.address == address, SigninFailure.at >= since)
     ).one()
     if failures >= ADDRESS_FAILURES:
         raise SigninLimited(

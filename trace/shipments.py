@@ -124,7 +124,7 @@ def where_it_went(session: Session, lot: Lot) -> list[dict[str, Any]]:
         .join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
         .join(Organization, Organization.id == Shipment.organization_id)  # type: ignore[arg-type]
         .where(ShipmentLot.lot_id == lot.id)
-        .order_by(Shipment.shipped_on, Shipment.id)
+        .order_by(Shipment.shipped_on, Shipment.id)  # type: ignore[arg-type]
     )
     return [
         {

@@ -38,8 +38,9 @@ def dashboard() -> Any:
             "Recalls": _count(
                 session,
                 select(Recall).where(
-                    Recall.lot_id.in_(visible), Recall.lifted_at.is_(None)
-                ),  # type: ignore[attr-defined]
+                    Recall.lot_id.in_(visible),  # type: ignore[attr-defined]
+                    Recall.lifted_at.is_(None),  # type: ignore[union-attr]
+                ),
             ),
             "Shipments": _count(
                 session, select(Shipment).where(Shipment.organization_id == org_id)
