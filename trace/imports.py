@@ -89,7 +89,12 @@ def read_sheet(data: bytes, filename: str) -> list[list[str]]:
 
     dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
 
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect=dialect)]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), dialect=dialect)]
+    except csv.Error as error:
+        raise InvalidInput(
+            "file", f"{filename!r} is not a readable CSV file ({error}); save it again"
+        ) from None
 
 
 def _read_xlsx(data: bytes, filename: str) -> list[list[str]]:

@@ -81,3 +81,8 @@ def test_an_unusable_file_is_refused_whole(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         parse_rows("orchards", data, name)
+
+
+def test_a_stray_carriage_return_is_an_unreadable_csv_not_a_crash() -> None:
+    with pytest.raises(InvalidInput, match="not a readable CSV"):
+        parse_rows("orchards", b"code,name\rx\n", "x.csv")
