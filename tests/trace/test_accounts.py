@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from factories import PASSWORD, make_coop, make_member, make_packing_house
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from appletrace.trace import accounts
 from appletrace.trace.errors import Conflict, InvalidInput
+from appletrace.trace.models import SigninFailure
 from appletrace.trace.types import utcnow
 
 
@@ -92,8 +93,11 @@ def test_an_account_locks_after_five_wrong_passwords(engine: Engine) -> None:
 def test_an_address_is_limited_across_accounts(engine: Engine) -> None:
     now = utcnow()
     with Session(engine) as session:
-        for i in range(accounts.ADDRESS_FAILURES):
-            accounts.verify_signin(session, f"nobody{i}", "guess", "10.9.9.9", now)
+        accounts.verify_signin(session, "nobody", "guess", "10.9.9.9", now)
+        recorded = session.exec(select(SigninFailure)).one()
+        assert (recorded.address, recorded.username) == ("10.9.9.9", "nobody")
+        for i in range(accounts.ADDRESS_FAILURES - 1):
+            session.add(SigninFailure(address="10.9.9.9", username=f"n{i}", at=now))
 
         session.commit()
 
