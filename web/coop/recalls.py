@@ -27,7 +27,13 @@ bp = Blueprint("coop_recalls", __name__, template_folder="templates")
 
 FIELDS = [
     FormField("lot", "Lot code", required=True),
-    FormField("label_run", "Label run", "number", step="1", help="Whole lot"),
+    FormField(
+        "label_run",
+        "Label run",
+        "number",
+        step="1",
+        help="Leave empty to recall the whole lot.",
+    ),
     FormField("reason", "Reason", "textarea", True),
 ]
 
