@@ -216,3 +216,26 @@ def test_the_document_describes_every_api_route(world: World) -> None:
             path = path.replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented
+
+
+def test_a_recall_is_visible_to_another_process_as_soon_as_it_is_answered(
+    world: World, db_url: str
+) -> None:
+    from appletrace.trace.db import make_engine
+    from appletrace.trace.lots import get_lot
+    from appletrace.trace.recalls import active_recalls
+
+    elsewhere = make_engine(db_url)  # as the consumer pages' own process would
+    answered = world.api(
+        "a_farmer",
+        "POST",
+        "/api/recalls",
+        json={"lot": "ZY25-FJ-001", "reason": "抽检不合格"},
+    )
+    # No cache stands between the answer and the table the consumer page reads.
+    with Session(elsewhere) as session:
+        seen = active_recalls(session, get_lot(session, "ZY25-FJ-001"))
+    elsewhere.dispose()
+
+    assert answered.status_code == 201
+    assert [r.reason for r in seen] == ["抽检不合格"]
