@@ -13,29 +13,21 @@ from appletrace.trace.models import Lot, Organization, Shipment, ShipmentLot
 from appletrace.trace.types import check_lengths, row_id
 
 
-def add_shipment(
-    session: Session,
-    organization: Organization,
-    actor: str,
+def check_shipment(
+    consignee: str,
+    shipped_on: Any,
     today: date,
     lots: list[tuple[Lot, float | None]],
-    **values: Any,
-) -> Shipment:
-    """Record lots (each with kg, or None for all of it) sent to a consignee."""
-    consignee = str(values.get("consignee", "")).strip()
+) -> None:
+    """A shipment needs a consignee, a date that has come and distinct lots."""
     if not consignee:
         raise InvalidInput("consignee", "say who receives the shipment")
 
-    shipped_on = values.get("shipped_on")
     if not isinstance(shipped_on, date) or shipped_on > today:
         raise InvalidInput(
             "shipped_on", f"shipping date {shipped_on} must not be in the future"
         )
 
-    check_lengths(
-        Shipment,
-        {"consignee": consignee, "destination": str(values.get("destination") or "")},
-    )
     if not lots:
         raise InvalidInput("lots", "a shipment carries at least one lot")
 
@@ -48,6 +40,24 @@ def add_shipment(
             raise InvalidInput(
                 "lots", f"quantity {kg} kg of lot {lot.code} must be above 0"
             )
+
+
+def add_shipment(
+    session: Session,
+    organization: Organization,
+    actor: str,
+    today: date,
+    lots: list[tuple[Lot, float | None]],
+    **values: Any,
+) -> Shipment:
+    """Record lots (each with kg, or None for all of it) sent to a consignee."""
+    consignee = str(values.get("consignee", "")).strip()
+    shipped_on = values.get("shipped_on")
+    check_shipment(consignee, shipped_on, today, lots)
+    check_lengths(
+        Shipment,
+        {"consignee": consignee, "destination": str(values.get("destination") or "")},
+    )
 
     shipment = Shipment(
         organization_id=row_id(organization),

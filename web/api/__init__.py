@@ -85,6 +85,7 @@ def load_token() -> None:
 
 
 def engine_of_app() -> Any:
+    """The current app's database engine."""
     from flask import current_app
 
     return engine_of(current_app)

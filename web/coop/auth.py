@@ -93,6 +93,7 @@ def ours() -> bool:
 
 
 def engine_of_app() -> Any:
+    """The current app's database engine."""
     from flask import current_app
 
     return engine_of(current_app)
