@@ -1,0 +1,1 @@
+"""Packing-house labels: serials, QR codes, PDF sheets and ZPL."""
