@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Crockford's base 32 leaves out I, L, O and U, which readers confuse with 1, 0
 # and V; every character is in QR alphanumeric mode and allowed by GS1 AI 21 and
@@ -151,9 +152,23 @@ def make_serial(key: RunKey, index: int, cipher: IndexCipher | None = None) -> s
     return key.prefix + encode(body, BODY_CHARS)
 
 
-def make_serials(key: RunKey, start: int, stop: int) -> list[str]:
-    """Serials of labels ``start`` to ``stop - 1``, for printing a range."""
-    cipher = IndexCipher(key.index_key, tables=stop - start > 64)
+@lru_cache(maxsize=8)
+def _tabled(index_key: bytes) -> IndexCipher:
+    return IndexCipher(index_key, tables=True)
+
+
+def make_serials(
+    key: RunKey, start: int, stop: int, tables: bool | None = None
+) -> list[str]:
+    """Serials of labels ``start`` to ``stop - 1``, for printing a range.
+
+    ``tables`` precomputes the index cipher once per process (default: for more
+    than 64 labels).
+    """
+    if stop - start > 64 if tables is None else tables:
+        cipher = _tabled(key.index_key)
+    else:
+        cipher = IndexCipher(key.index_key)
 
     return [make_serial(key, index, cipher) for index in range(start, stop)]
 
