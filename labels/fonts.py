@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from appletrace.labels.layout import PT_PER_MM
 
@@ -121,7 +122,7 @@ class CidFallback(LabelFont):
 
 
 @lru_cache(maxsize=4)
-def _parsed(path: str, index: int):  # type: ignore[no-untyped-def]
+def _parsed(path: str, index: int) -> Any:
     from reportlab.pdfbase.ttfonts import TTFontFile
 
     return TTFontFile(path, subfontIndex=index)

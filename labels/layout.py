@@ -178,7 +178,7 @@ def _stack(
 
 def fit(
     field: str, value: str, size: float, width: float, measure: Measure
-) -> tuple[str, float, float]:
+) -> tuple[str, str, float]:
     """Shrink a line to fit ``width`` (not below 3.5 pt), then cut it with '…'."""
     used = measure(value, size)
     if used > width:

@@ -7,8 +7,10 @@ libzint splits an address into segments by itself: byte mode for the lower-case
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import zxingcpp
 
@@ -92,6 +94,7 @@ def _segment(start: int, cells: bytes) -> bytes:
 def encode(text: str) -> Matrix:
     """The QR symbol of ``text`` at error correction level M."""
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = memoryview(symbol.to_image(scale=1, add_quiet_zones=True))
+    image: Any = symbol.to_image(scale=1, add_quiet_zones=True)
+    cells = bytes(image)
 
-    return Matrix(image.shape[0] - 2 * QUIET_ZONE, image.tobytes())
+    return Matrix(math.isqrt(len(cells)) - 2 * QUIET_ZONE, cells)
