@@ -15,7 +15,7 @@ import click
 from sqlmodel import Session
 from tqdm import tqdm
 
-from appletrace.labels.job import LabelJob, make_job
+from appletrace.labels.job import LabelJob
 from appletrace.labels.render import (
     FORMATS,
     check_format,
@@ -23,6 +23,7 @@ from appletrace.labels.render import (
     render,
     write_file,
 )
+from appletrace.labels.runs import make_job
 from appletrace.labels.templates import DPIS, load_template, template_names
 from appletrace.trace import label_runs
 from appletrace.trace.cli import CliContext, emit_json, emit_table, pass_context
@@ -301,6 +302,8 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         yield None
         return
 
+    # tqdm's monitor thread would make page drawing use a fork server (slower).
+    tqdm.monitor_interval = 0
     with tqdm(total=total, unit="label", file=sys.stderr) as bar:
         yield bar.update
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
@@ -32,6 +33,21 @@ def _draw(pages: list[tuple[int, int]]) -> list[tuple[bytes, int]]:
     return _drawer.draw_pages(pages)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    # A forked worker starts at once and shares this process's pages, but forking
+    # a process with other threads can copy a lock some thread holds; there (a web
+    # server) workers come from a fork server that imported only the drawing code.
+    # Its start costs about half a second, and the program's main module must be
+    # importable without side effects, as for any multiprocessing program.
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["appletrace.labels.pages"])
+
+    return context
+
+
 def page_contents(drawer: PageDrawer, workers: int) -> Iterator[tuple[bytes, int]]:
     """Each page's compressed content and label count, in page order."""
     chunks = drawer.chunks()
@@ -41,10 +57,7 @@ def page_contents(drawer: PageDrawer, workers: int) -> Iterator[tuple[bytes, int
 
         return
 
-    # fork shares the job without pickling it per task; workers touch no database
-    # connection or thread of the parent.
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start, initargs=(drawer,)) as pool:
+    with _context().Pool(workers, initializer=_start, initargs=(drawer,)) as pool:
         # A bounded window of tasks: a slow reader (a web client) must not make
         # finished pages pile up in memory.
         waiting = iter(chunks)
