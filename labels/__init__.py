@@ -1,1 +1,1 @@
-"""QR labels for packing houses: serials, templates, PDF sheets, ZPL."""
+"""Packing-house labels: QR codes, label templates, PDF sheets and ZPL."""

@@ -120,18 +120,12 @@ def create_label_run(
     if row_id(run) > serials.MAX_RUN_ID:
         raise Conflict("run", "label run ids are exhausted; see docs/labels.md")
 
-    audit.record(session, actor, "create", "label_run", run.id, None, _snapshot(run))
+    audit.record(
+        session, actor, "create", "label_run", run.id, None, audit.snapshot(run)
+    )
     log.info("label run %s: %s labels of lot %s", run.id, count, lot.code)
 
     return run
-
-
-def _snapshot(run: LabelRun) -> dict[str, object]:
-    # The salt is key material: keep it out of the audit chain.
-    values = audit.snapshot(run)
-    values.pop("salt", None)
-
-    return values
 
 
 class RunNotFound(NotFound):
@@ -246,6 +240,7 @@ def issue_replacements(
             "indexes", f"run {run.id} cannot issue more labels; create a new run"
         )
 
+    before = audit.snapshot(run)
     new: list[int] = []
     for index in indexes:
         voided = session.get(VoidedLabel, (row_id(run), index))
@@ -265,15 +260,8 @@ def issue_replacements(
         new.append(voided.replaced_by)
 
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "update",
-        "label_run",
-        run.id,
-        None,
-        {"replacements": dict(zip(indexes, new, strict=True))},
-    )
+    after = audit.snapshot(run)
+    audit.record(session, actor, "update", "label_run", run.id, before, after)
 
     return new
 

@@ -6,7 +6,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from appletrace.trace import label_runs
+from appletrace.trace import audit, label_runs
 from appletrace.trace.digital_link import DigitalLink, parse_path
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
 from appletrace.trace.label_runs import (
@@ -142,6 +142,8 @@ def test_void_and_replace(session: Session, lot: Lot) -> None:
         void_label(session, run, 2, "test")
     with pytest.raises(Conflict, match="replaced already by label 11"):
         issue_replacements(session, run, [5], "test")
+    session.rollback()
+    assert audit.verify(session) is None
 
 
 @pytest.mark.parametrize(
