@@ -206,7 +206,7 @@ def main() -> None:
     print(
         f"labels benchmark: {cores} cores, zint {version.stdout.split()[-1]}, ", end=""
     )
-    print(f"medians of {ROUNDS} rounds taken in turns")
+    print(f"medians of {ROUNDS} rounds taken in turns; load {_load()}")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         uris = job(COUNT).uris(0, COUNT)
@@ -244,6 +244,11 @@ def main() -> None:
     print(f"  peak memory of all processes: PSS {pss:.0f} MB (target < 200)", end="")
     print(f", RSS {rss:.0f} MB")
     print(f"  PDF size: {per_label:.0f} bytes per label (target < 1,024)")
+    print(f"load at the end {_load()} (other programs share the cores)")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
