@@ -29,7 +29,7 @@ from appletrace.trace import label_runs
 from appletrace.trace.cli import CliContext, emit_json, emit_table, pass_context
 from appletrace.trace.db import session_scope
 from appletrace.trace.digital_link import parse_path
-from appletrace.trace.errors import AppletraceError
+from appletrace.trace.errors import AppletraceError, InvalidInput
 from appletrace.trace.lots import get_lot
 from appletrace.trace.models import LabelRun
 from appletrace.trace.organizations import get_organization
@@ -266,7 +266,8 @@ def _check_output(count: int, output: dict[str, object]) -> None:
         load_template(str(output["template"]))
 
     if isinstance(dpi, int) and dpi not in DPIS:
-        raise click.BadParameter(f"{dpi} is not one of {DPIS}", param_hint="--dpi")
+        choices = ", ".join(map(str, DPIS))
+        raise InvalidInput("dpi", f"--dpi {dpi} is not one of {choices}")
 
     if output["out"] is None and fmt != "text":
         raise click.UsageError("--out FILE is needed for this format")

@@ -48,7 +48,11 @@ def check_format(fmt: str, count: int, dpi: int | None) -> None:
         )
 
     if fmt == "zpl" and dpi not in (None, 203, 300):
-        raise InvalidInput("dpi", f"ZPL is made for 203 or 300 dpi, not {dpi}")
+        raise InvalidInput(
+            "dpi",
+            f"ZPL is made for 203 or 300 dpi, not {dpi}; pass --dpi 203 or 300 "
+            "or a roll template",
+        )
 
 
 def check_job(job: LabelJob, fmt: str) -> None:

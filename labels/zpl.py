@@ -47,7 +47,11 @@ def download_graphic(image: Image.Image, name: str = TEXT_GRAPHIC) -> str:
 def module_dots(job: LabelJob, size: int) -> int:
     """Dots per module for a ``size``-module QR on the job's label, checked."""
     if job.dpi not in ZPL_DPIS:
-        raise InvalidInput("dpi", f"ZPL is made for 203 or 300 dpi, not {job.dpi}")
+        raise InvalidInput(
+            "dpi",
+            f"ZPL is made for 203 or 300 dpi, not {job.dpi}; pass --dpi 203 or "
+            "300 or a roll template",
+        )
 
     found = min(place_qr(job.template, size, job.dpi).module_dots, MAX_MODULE_DOTS)
     least = MIN_MODULE_DOTS[job.dpi]

@@ -169,6 +169,7 @@ def test_single_label_formats(cli: Any, lot: str, tmp_path: Path, kit: Any) -> N
             ["ZY25-FJ-001", "--count", "5", "--house", "无名厂"],
             "no organization '无名厂'",
         ),
+        (["ZY25-FJ-001", "--count", "5", "--dpi", "150"], "--dpi 150 is not one of"),
         (
             ["ZY25-FJ-001", "--count", "5", "--format", "zpl", "--template", "a4-rect"],
             "ZPL is made for 203 or 300 dpi, not 600",
