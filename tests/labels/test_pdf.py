@@ -43,6 +43,8 @@ def test_every_label_of_two_pages_decodes_to_its_address(
     found = [uri.rsplit("/", 1)[1] for uri in decoded]
     assert len(set(found)) == count
     assert [serials.verify(job.key, s) for s in found] == list(range(500, 500 + count))
+    altered = [s[:-3] + ("Z" if s[-3] != "Z" else "Y") + s[-2:] for s in found]
+    assert [serials.verify(job.key, s) for s in altered] == [None] * count
 
 
 @pytest.mark.parametrize("name", ["fruit-a4", "roll-25x25"])
