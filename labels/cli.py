@@ -243,6 +243,9 @@ def verify(context: CliContext, address: str) -> None:
         sys.exit(1)
 
     state = "voided" if match.voided else "genuine"
+    if match.replaced_by is not None:
+        state += f" (replaced by label {match.replaced_by})"
+
     click.echo(
         f"{state}: lot {match.lot.code}, run {match.run.id}, label {match.index}"
     )

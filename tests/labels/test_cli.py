@@ -131,6 +131,10 @@ def test_void_replace_verify_and_list(cli: Any, lot: str, tmp_path: Path) -> Non
     assert "/10/" not in uris[0]
     assert replaced.out.startswith("replaced labels 4 by 5")
     assert voided.out.strip() == "voided: lot ZY25-FJ-001, run 1, label 2"
+    replaced_one = cli("labels", "verify", uris[4]).out.strip()
+    assert (
+        replaced_one == "voided (replaced by label 5): lot ZY25-FJ-001, run 1, label 4"
+    )
     assert genuine.out.strip() == "genuine: lot ZY25-FJ-001, run 1, label 5"
     assert forged.code == 1 and "not genuine" in forged.err
     assert '"replacements": 1' in listed.out and '"voided": 2' in listed.out
