@@ -35,13 +35,14 @@ def test_generated_requests_get_no_5xx_and_answers_match_the_document(
     headers = {"Authorization": f"Bearer {world.tokens['a_admin']}"}
     farmer = {"Authorization": f"Bearer {world.tokens['a_farmer']}"}
 
+    packer = {"Authorization": f"Bearer {world.tokens['p_packer']}"}
     for operation in operations:
-        # Admins manage members and tokens; farmers do the co-op's work.
-        who = (
-            headers
-            if operation.path.startswith(("/api/members", "/api/tokens"))
-            else farmer
-        )
+        # Admins manage members and tokens, packers print, farmers do the rest.
+        who = farmer
+        if operation.path.startswith(("/api/members", "/api/tokens")):
+            who = headers
+        elif "label-runs" in operation.path:
+            who = packer
 
         @settings(
             max_examples=EXAMPLES,

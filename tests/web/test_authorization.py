@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from appletrace.trace import devices, inspections, recalls, shipments
 from appletrace.trace import lots as lot_service
 from appletrace.trace.db import session_scope
+from appletrace.trace.label_runs import create_label_run
 from appletrace.trace.models import (
     ApiToken,
     AuditEvent,
@@ -28,6 +29,7 @@ from appletrace.trace.models import (
     Orchard,
     Organization,
 )
+from appletrace.trace.organizations import add_organization
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app, engine_of
 from appletrace.web.coop.auth import rule_of
@@ -85,6 +87,9 @@ CSV = (
     "code,orchard,variety,window_start,harvested_on\n"
     "X1,LD-LONGS-01,富士,2025-04-01,2025-10-01\n"
 )
+
+GTIN = "06901234567892"
+RUN = {"count": "5", "gtin": GTIN, "template": "a4-rect"}
 
 # B's ids are fixed by the setup below: inspection 1, recall 1, shipment 1,
 # b_admin's token is the 4th made by the world.
@@ -370,6 +375,48 @@ CASES: dict[str, list[Probe]] = {
             allowed=(200,),
         )
     ],
+    "coop_label_runs.label_runs": [
+        read("a_farmer", "/coop/label-runs"),
+        read("p_packer", "/coop/label-runs"),
+    ],
+    "coop_label_runs.new_label_run": [
+        page("p_packer", "GET", "/coop/lots/BB25-FJ-001/label-runs/new"),
+        page("p_packer", "POST", "/coop/lots/BB25-FJ-001/label-runs/new", **RUN),
+        page("a_farmer", "POST", "/coop/lots/ZY25-FJ-001/label-runs/new", **RUN),
+    ],
+    "coop_label_runs.label_run": [
+        page("a_farmer", "GET", "/coop/label-runs/1"),
+        page("p_packer", "GET", "/coop/label-runs/1"),
+    ],
+    "coop_label_runs.download": [
+        page("p_packer", "GET", "/coop/label-runs/1/labels.pdf"),
+        page("p_packer", "GET", "/coop/label-runs/1/labels.zpl?from=0&to=1"),
+        page("b_farmer", "GET", "/coop/label-runs/1/labels.pdf"),
+    ],
+    "coop_label_runs.void": [
+        page("p_packer", "POST", "/coop/label-runs/1/void", indexes="0-2"),
+        page("b_farmer", "POST", "/coop/label-runs/1/void", indexes="0"),
+    ],
+    "api.list_label_runs": [
+        read("a_farmer", "/api/label-runs", True),
+        read("p_packer", "/api/label-runs", True),
+    ],
+    "api.add_label_run": [
+        api("p_packer", "POST", "/api/lots/BB25-FJ-001/label-runs", count=5, gtin=GTIN),
+        api("a_farmer", "POST", "/api/lots/ZY25-FJ-001/label-runs", count=5, gtin=GTIN),
+    ],
+    "api.get_label_run": [
+        api("a_farmer", "GET", "/api/label-runs/1"),
+        api("p_packer", "GET", "/api/label-runs/1"),
+    ],
+    "api.get_labels": [
+        api("p_packer", "GET", "/api/label-runs/1/labels?format=pdf"),
+        api("b_farmer", "GET", "/api/label-runs/1/labels?format=zpl"),
+    ],
+    "api.void_labels": [
+        api("p_packer", "POST", "/api/label-runs/1/void", indexes=[0]),
+        api("b_admin", "POST", "/api/label-runs/1/void", indexes=[0]),
+    ],
     "api.list_members": [read("a_admin", "/api/members", True)],
     "api.add_member": [
         api(
@@ -467,6 +514,12 @@ def b_objects(world: World) -> None:
             shipped_on=date(2025, 11, 1),
         )
         recalls.recall(session, second, "B's own recall", "b")
+        # Another packing house prints B's unshared-with-P lot: run 1.
+        other = add_organization(session, "鲁甸包装厂", "packing_house")
+        lot_service.share_lot(session, lot, other, "b")
+        create_label_run(
+            session, lot, other, GTIN, 5, "q", world.app.config["SECRET_KEY"]
+        )
 
 
 def fingerprint(world: World) -> list[Any]:

@@ -5,8 +5,10 @@ A farmer signs in and registers a lot; the page must fit a 360 px screen.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +126,29 @@ def test_a_mistake_is_marked_in_the_browser(phone, live_url: str) -> None:
     assert phone.get_attribute("#f-altitude_m", "aria-invalid") == "true"
     assert phone.input_value("#f-name") == "手机果园"
     assert phone.input_value("#f-altitude_m") == "99999"
+
+
+def test_a_packer_prints_the_labels_of_a_shared_lot(
+    phone, live_url: str, tmp_path: Path
+) -> None:
+    sign_in(phone, live_url, "p_packer")
+    phone.click("text=ZY25-FJ-001")
+    phone.click("text=创建标签批次")
+    phone.fill("#f-count", "8")
+    phone.fill("#f-gtin", "06901234567892")
+    assert fits_the_screen(phone)
+    phone.click("button[type=submit]")
+    phone.wait_for_url(re.compile(r".*/coop/label-runs/\d+$"))
+    assert phone.inner_text("#run-count") == "8"
+
+    with phone.expect_download() as download:
+        phone.click("#download-pdf")
+    saved = tmp_path / "labels.pdf"
+    download.value.save_as(saved)
+
+    assert saved.read_bytes().startswith(b"%PDF")
+    pages = subprocess.run(
+        ["pdfinfo", str(saved)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"Pages:\s+1", pages)
+    assert fits_the_screen(phone)

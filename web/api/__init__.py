@@ -116,6 +116,6 @@ def openapi_json() -> Any:
 
 def register(app: Flask) -> None:
     """Register the API blueprint (with its views) on the app."""
-    from appletrace.web.api import admin, registry, work  # noqa: F401 - adds routes
+    from appletrace.web.api import admin, labels, registry, work  # noqa: F401 - routes
 
     app.register_blueprint(bp)

@@ -315,6 +315,50 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         ("id", "name", "role", "created_at", "revoked"),
         closed=False,
     ),
+    "LabelRun": obj(
+        {
+            "id": {"type": "integer"},
+            "lot": CODE,
+            "gtin": {"type": "string"},
+            "count": {"type": "integer"},
+            "issued": {"type": "integer"},
+            "template": {"type": "string"},
+            "short": {"type": "boolean"},
+            "created_at": DATETIME,
+            "voided": array(
+                obj(
+                    {
+                        "index": {"type": "integer"},
+                        "reason": {"type": "string"},
+                        "replaced_by": {"type": "integer", "nullable": True},
+                    },
+                    ("index",),
+                    closed=False,
+                )
+            ),
+        },
+        ("id", "lot", "gtin", "count", "issued", "created_at", "voided"),
+        closed=False,
+    ),
+    "LabelRunNew": obj(
+        {
+            "count": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            "gtin": string(0, 14),
+            "template": string(1, 40),
+            "short": {"type": "boolean"},
+        },
+        ("count",),
+    ),
+    "VoidLabels": obj(
+        {
+            "indexes": array(
+                {"type": "integer", "minimum": 0, "maximum": 2**20}, 10_000, minItems=1
+            ),
+            "reason": string(0, 200),
+            "replace": {"type": "boolean"},
+        },
+        ("indexes",),
+    ),
     "TokenNew": obj(
         {"name": string(1, 120), "role": {"type": "string", "enum": list(ROLES)}},
         ("name", "role"),
@@ -350,6 +394,7 @@ PARAMS = {
     "recall_id": _param("recall_id", ID),
     "shipment_id": _param("shipment_id", ID),
     "token_id": _param("token_id", ID),
+    "run_id": _param("run_id", ID),
     "name": _param("name", string(1, 200)),
     "kind": _param("kind", {"type": "string", "enum": ["orchards", "lots"]}),
 }

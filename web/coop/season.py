@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from appletrace.trace import label_runs as run_service
 from appletrace.trace.models import Lot
 
 
@@ -17,5 +18,9 @@ def summary(session: Session, lot: Lot) -> dict[str, Any] | None:
 def label_runs(
     session: Session, lot: Lot, organization_id: int, owner: bool
 ) -> list[Any]:
-    """The lot's label runs this organization may see."""
-    return []
+    """The lot's label runs this organization may see: all to its co-op."""
+    runs = run_service.list_label_runs(session, lot)
+    if owner:
+        return runs
+
+    return [run for run in runs if run.organization_id == organization_id]
