@@ -69,7 +69,9 @@ def make_lot(
     )
 
 
-# Members get one password hashed once: scrypt takes 0.1 s a time by design.
+# Test members' passwords are hashed with a cheap scrypt (n=2^10): signing in
+# checks whatever cost the stored hash names, so page tests sign in in
+# milliseconds; hash_password's real cost is tested in test_accounts.
 PASSWORD = "apple blossom in zhaotong"
 _HASHES: dict[str, str] = {}
 
@@ -78,10 +80,10 @@ def make_member(
     session: Session, organization: Organization, username: str, role: str
 ) -> Member:
     """A member whose password is PASSWORD."""
-    from appletrace.trace.accounts import hash_password
+    from werkzeug.security import generate_password_hash
 
     if PASSWORD not in _HASHES:
-        _HASHES[PASSWORD] = hash_password(PASSWORD)
+        _HASHES[PASSWORD] = generate_password_hash(PASSWORD, "scrypt:1024:8:1")
 
     member = Member(
         organization_id=organization.id,
