@@ -75,6 +75,9 @@ ZH: dict[str, str] = {
     "Status": "状态",
     "Growing summary": "生长概况",
     "Season chart": "生长季图表",
+    "Daily low to high temperature; sunshine hours below.": (
+        "每日最低到最高气温；下方为日照时数。"
+    ),
     "Days with readings": "有数据的天数",
     "Diurnal range": "昼夜温差",
     "Sunshine": "日照",

@@ -145,6 +145,7 @@ def lot_context(session: Session, lot: Lot, owner: bool) -> dict[str, Any]:
         .where(Organization.kind == "packing_house")
         .order_by(Organization.name)
     ).all()
+    provenance = season.summary(session, lot)
     went = shipment_service.where_it_went(session, lot)
     if not owner:
         mine = {
@@ -155,7 +156,8 @@ def lot_context(session: Session, lot: Lot, owner: bool) -> dict[str, Any]:
     return {
         "orchard": session.get(Orchard, lot.orchard_id),
         "owner": owner,
-        "season": season.summary(session, lot),
+        "season": provenance,
+        "chart": season.chart(provenance, f"{lot.code} 昼夜温差 / diurnal range"),
         "inspections": [
             inspection_service.inspection_row(i)
             for i in inspection_service.list_inspections(session, lot)

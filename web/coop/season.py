@@ -8,11 +8,29 @@ from sqlmodel import Session
 
 from appletrace.trace import label_runs as run_service
 from appletrace.trace.models import Lot
+from appletrace.web.coop.chart import season_svg
 
 
 def summary(session: Session, lot: Lot) -> dict[str, Any] | None:
-    """The lot's provenance with its per-day values, or None without readings."""
-    return None
+    """The lot's provenance with its per-day values, or None before sensors land.
+
+    The provenance module comes with the sensors part (README, "Limits").
+    """
+    try:
+        from appletrace.trace.provenance import lot_provenance
+    except ImportError:
+        return None
+
+    provenance: dict[str, Any] = lot_provenance(session, lot).as_dict()
+    return provenance
+
+
+def chart(provenance: dict[str, Any] | None, title: str) -> str | None:
+    """The season chart's SVG for a provenance, or None without temperatures."""
+    if not provenance:
+        return None
+
+    return season_svg(provenance.get("days", []), title)
 
 
 def label_runs(
