@@ -52,7 +52,7 @@ def add_shipment(
 ) -> Shipment:
     """Record lots (each with kg, or None for all of it) sent to a consignee."""
     consignee = str(values.get("consignee", "")).strip()
-    shipped_on = values.get("shipped_on")
+    shipped_on: date = values.get("shipped_on")  # type: ignore[assignment]
     check_shipment(consignee, shipped_on, today, lots)
     check_lengths(
         Shipment,
