@@ -8,12 +8,14 @@ session.
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from appletrace.sensors.ingest import Ingester, IngestOptions
+from appletrace.sensors.publisher import Publisher
 from appletrace.trace.devices import add_device
 from appletrace.trace.settings import Settings
 from appletrace.trace.summaries import SUMMARIZED
@@ -53,6 +56,9 @@ class Broker:
             f"persistence {'true' if persistence else 'false'}\n"
             f"persistence_location {folder}/\n"
             "autosave_interval 1\n"
+            # Started as root, Mosquitto drops to user 'mosquitto', which cannot
+            # write its persistence file into the test's private folder.
+            f"user {getpass.getuser()}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -231,3 +237,40 @@ class Tally:
 def tally(engine: Engine) -> Tally:
     """Counts in the test's database."""
     return Tally(engine)
+
+
+@contextmanager
+def _write_lock(engine: Engine) -> Iterator[None]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN EXCLUSIVE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("LOCK TABLE reading IN SHARE MODE")
+
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql("ROLLBACK")
+
+
+@pytest.fixture
+def write_lock(engine: Engine) -> Callable[[], AbstractContextManager[None]]:
+    """A context in which the database refuses the ingester's writes."""
+    return lambda: _write_lock(engine)
+
+
+@pytest.fixture
+def publish() -> Callable[[str, Iterable[tuple[str, bytes]]], int]:
+    """Publish (topic, payload) pairs at QoS 1, each checked; return how many."""
+
+    def run(url: str, messages: Iterable[tuple[str, bytes]]) -> int:
+        sent = 0
+        with Publisher(url) as publisher:
+            for topic, payload in messages:
+                publisher.publish(topic, payload)
+                sent += 1
+
+        return sent
+
+    return run
