@@ -1,11 +1,13 @@
 """The ingester: MQTT messages in, readings stored once, acknowledged after commit.
 
-One thread runs paho's network loop and writes batches. A message is acked, in
-the order it came, only once the transaction holding its readings (or its
-refusal) has committed; the broker keeps everything else in the persistent
-session and sends it again after a crash or reconnect, where the primary key
-on readings makes the second copy change nothing. ``Ingester.run`` blocks until
-``stop`` is called (from another thread or a signal handler).
+The calling thread runs paho's network loop; one writer thread parses and
+commits batches, so the database's work overlaps with receiving the next batch.
+A QoS 1 message is acked, in the order it came, only once the transaction
+holding its readings (or its refusal) has committed; the broker keeps everything
+else in the persistent session and sends it again after a crash or reconnect,
+where the primary key on readings makes the second copy change nothing.
+``Ingester.run`` blocks until ``stop`` is called (from another thread or a
+signal handler).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,18 +26,22 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from appletrace.sensors.batch import Message, prepare
+from appletrace.sensors.batch import Message
 from appletrace.sensors.client import BufferedClient
-from appletrace.sensors.store import Device, Store
+from appletrace.sensors.store import Store, Written
 from appletrace.sensors.writer import Writer
 from appletrace.trace.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_RECEIVE_MAXIMUM = 65_535
-DEVICE_REFRESH_S = 60.0
-UNKNOWN_DEVICE_REFRESH_S = 1.0
 POLL_S = 0.2
+POLL_WRITING_S = 0.002
+CONNACK_TIMEOUT_S = 10.0
+WARNINGS_PER_PERIOD = 10
+
+# (packet id, QoS, topic, payload, received at as Unix seconds)
+Pending = tuple[int, int, bytes, bytes, float]
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,18 @@ class Stats:
     connects: int = 0
     newest_us: int | None = None
     unlogged_rejections: int = 0
-    warnings_left: int = 10
+    warnings_left: int = WARNINGS_PER_PERIOD
     since: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class InFlight:
+    """The batch the writer thread is committing: the head of the pending list."""
+
+    future: Future[Written | None]
+    count: int
+    generation: int
+    messages: list[Message]
 
 
 def topic_filter(prefix: str, share: str | None) -> str:
@@ -95,10 +112,13 @@ class Ingester:
         )
         self.subscribed = threading.Event()
         self._stop = threading.Event()
-        self._pending: list[tuple[int, Message]] = []
-        self._first_pending = 0.0
-        self._devices: dict[str, Device] = {}
-        self._devices_at = -1e9
+        self._pending: list[Pending] = []
+        self._in_flight: InFlight | None = None
+        self._generation = 0
+        self._backoff = 0.5
+        self._next_connect_at = 0.0
+        self._connack_deadline: float | None = None
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="appletrace-writer")
         self._next_stats = time.monotonic() + self.options.stats_every_s
         self._client = self._make_client()
 
@@ -113,35 +133,47 @@ class Ingester:
 
     def run(self) -> None:
         """Run until stopped: connect, receive, store, acknowledge."""
-        backoff = 0.5
-        while not self.stopping:
-            if not self._client.is_connected() and not self._connect():
-                self._stop.wait(backoff * random.uniform(0.8, 1.2))
-                backoff = min(backoff * 2, self.options.max_backoff_s)
-                continue
+        try:
+            while not self.stopping:
+                if self._client.is_connected() or self._awaiting_connack():
+                    self._step()
+                elif time.monotonic() >= self._next_connect_at:
+                    self._connect()
+                else:
+                    self._stop.wait(
+                        min(POLL_S, self._next_connect_at - time.monotonic())
+                    )
+        finally:
+            self._shutdown()
 
-            backoff = 0.5
-            self._step()
-
-        self._shutdown()
+    def _awaiting_connack(self) -> bool:
+        # Between CONNECT and CONNACK the client is not connected yet; trying
+        # again then would take over our own session in a loop.
+        deadline = self._connack_deadline
+        return deadline is not None and time.monotonic() < deadline
 
     def _step(self) -> None:
         rc = self._client.loop(timeout=self._poll_timeout())
         if rc != mqtt.MQTT_ERR_SUCCESS:
             self._lost(rc)
+            self._connack_deadline = None
             return
 
-        if self._due():
-            self._flush()
+        self._collect()
+        if self._in_flight is None and self._due():
+            self._submit()
 
         self._maybe_log_stats()
 
     def _poll_timeout(self) -> float:
+        if self._in_flight is not None:
+            return POLL_WRITING_S
+
         if not self._pending:
             return POLL_S
 
-        deadline = self._first_pending + self.options.batch_wait_s
-        return max(0.0, min(POLL_S, deadline - time.monotonic()))
+        deadline = self._pending[0][4] + self.options.batch_wait_s
+        return max(0.0, min(POLL_S, deadline - time.time()))
 
     def _due(self) -> bool:
         if not self._pending or not self.writer.ready():
@@ -150,7 +182,9 @@ class Ingester:
         if len(self._pending) >= self.options.batch_size:
             return True
 
-        return time.monotonic() - self._first_pending >= self.options.batch_wait_s
+        return time.time() - self._pending[0][4] >= self.options.batch_wait_s
+
+    # ------------------------------------------------------------ MQTT
 
     def _make_client(self) -> BufferedClient:
         client = BufferedClient(
@@ -170,15 +204,19 @@ class Ingester:
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_publish_fast = self._on_publish
         return client
 
-    def _connect(self) -> bool:
+    def _connect(self) -> None:
         url = urlsplit(self.settings.mqtt_url)
         port = url.port or (8883 if url.scheme == "mqtts" else 1883)
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = self.options.session_expiry_s
         properties.ReceiveMaximum = self.options.receive_maximum
-        self._pending.clear()
+        now = time.monotonic()
+        self._next_connect_at = now + self._backoff * random.uniform(0.8, 1.2)
+        self._backoff = min(self._backoff * 2, self.options.max_backoff_s)
+        self._forget_pending()
         try:
             self._client.connect(
                 url.hostname or "127.0.0.1",
@@ -191,17 +229,19 @@ class Ingester:
             log.warning(
                 "cannot reach the broker at %s:%s: %s", url.hostname, port, error
             )
-            return False
+            return
 
-        return True
+        self._connack_deadline = now + CONNACK_TIMEOUT_S
 
     def _on_connect(
         self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any
     ) -> None:
+        self._connack_deadline = None
         if reason.is_failure:
             log.error("broker refused the connection: %s", reason)
             return
 
+        self._backoff = 0.5
         self.stats.connects += 1
         log.info(
             "connected to %s as %s (session present: %s)",
@@ -232,61 +272,67 @@ class Ingester:
         self.subscribed.clear()
         log.info("disconnected from the broker: %s", reason)
 
+    def _on_publish(self, mid: int, qos: int, topic: bytes, payload: bytes) -> None:
+        self._pending.append((mid, qos, topic, payload, time.time()))
+
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        try:
-            topic = message.topic
-        except UnicodeDecodeError:
-            topic = bytes(message._topic).decode("utf-8", "replace")
-
-        if not self._pending:
-            self._first_pending = time.monotonic()
-
-        self._pending.append((message.mid, (topic, message.payload, time.time())))
+        # Packets paho decoded itself (the first of each read, or unusual ones).
+        topic = bytes(message._topic)
+        self._on_publish(message.mid, message.qos, topic, message.payload)
 
     def _lost(self, rc: mqtt.MQTTErrorCode) -> None:
         # What was received but not committed comes again with the session.
         dropped = len(self._pending)
-        self._pending.clear()
+        self._forget_pending()
         log.warning(
-            "lost the broker (%s); %d uncommitted messages will be redelivered",
+            "lost the broker (%s); %d unacknowledged messages will be redelivered",
             mqtt.error_string(rc),
             dropped,
         )
 
-    def _flush(self) -> None:
-        messages = [message for _, message in self._pending]
-        if not self._refresh_devices(messages):
+    def _forget_pending(self) -> None:
+        # Packet ids belong to one connection: nothing received on the old one
+        # may be acked on the next.
+        self._pending.clear()
+        self._generation += 1
+
+    # ------------------------------------------------------------ batches
+
+    def _submit(self) -> None:
+        count = min(len(self._pending), self.options.batch_size)
+        messages = [
+            (topic.decode("utf-8", "replace"), payload, received)
+            for _, _, topic, payload, received in self._pending[:count]
+        ]
+        future = self._executor.submit(self.writer.write_messages, messages)
+        self._in_flight = InFlight(future, count, self._generation, messages)
+
+    def _collect(self) -> None:
+        flight = self._in_flight
+        if flight is None or not flight.future.done():
             return
 
-        prepared = prepare(messages, self._devices, self.settings.mqtt_topic_prefix)
-        written = self.writer.write(prepared, messages)
+        self._in_flight = None
+        try:
+            written = flight.future.result()
+        except Exception:  # noqa: BLE001 - a bug must not stop the loop
+            log.exception("writing a batch failed; it will be tried again")
+            self.writer.failed_unexpectedly()
+            written = None
+
         if written is None:
             self.stats.database_errors += 1
             return
 
-        self._client.ack_many([mid for mid, _ in self._pending])
-        self._pending.clear()
-        self._count(len(messages), written)
-        self._warn(prepared.refusals)
+        self._count(flight.count, written)
+        if flight.generation == self._generation:
+            acked = self._pending[: flight.count]
+            del self._pending[: flight.count]
+            self._client.ack_many([mid for mid, qos, _, _, _ in acked if qos == 1])
 
-    def _refresh_devices(self, messages: list[Message]) -> bool:
-        now = time.monotonic()
-        age = now - self._devices_at
-        unknown = any(
-            topic.split("/", 2)[1:2] and topic.split("/", 2)[1] not in self._devices
-            for topic, _, _ in messages
-        )
-        if age < DEVICE_REFRESH_S and not (unknown and age >= UNKNOWN_DEVICE_REFRESH_S):
-            return True
+        self._warn(written.refusals)
 
-        devices = self.writer.devices()
-        if devices is None:
-            return False
-
-        self._devices, self._devices_at = devices, now
-        return True
-
-    def _count(self, received: int, written: Any) -> None:
+    def _count(self, received: int, written: Written) -> None:
         stats = self.stats
         stats.received += received
         stats.stored += written.stored
@@ -296,8 +342,8 @@ class Ingester:
         if written.newest_us is not None:
             stats.newest_us = max(stats.newest_us or 0, written.newest_us)
 
-    def _warn(self, refusals: list[Any]) -> None:
-        for topic, _, reason, _ in refusals:
+    def _warn(self, refusals: list[tuple[str, str]]) -> None:
+        for topic, reason in refusals:
             if self.stats.warnings_left > 0:
                 self.stats.warnings_left -= 1
                 log.warning("rejected a message on %s: %s", topic, reason)
@@ -325,15 +371,14 @@ class Ingester:
             stats.database_errors,
             "-" if lag is None else f"{lag:.0f}",
         )
-        stats.warnings_left = 10
+        stats.warnings_left = WARNINGS_PER_PERIOD
         stats.unlogged_rejections = 0
         self._next_stats = now + self.options.stats_every_s
 
-    def _shutdown(self) -> None:
-        if self._client.is_connected() and self._pending:
-            self.writer.retry_now()
-            self._flush()
+    # ------------------------------------------------------------ shutdown
 
+    def _shutdown(self) -> None:
+        self._finish_writes()
         if self._client.is_connected():
             deadline = time.monotonic() + 2.0
             while self._client.want_write() and time.monotonic() < deadline:
@@ -343,6 +388,24 @@ class Ingester:
             while self._client.is_connected() and time.monotonic() < deadline:
                 self._client.loop(timeout=0.05)
 
+        self._executor.shutdown(wait=True)
         self._maybe_log_stats(force=True)
         self.store.close()
         log.info("stopped")
+
+    def _finish_writes(self) -> None:
+        """Commit and ack what was received, while the broker is still there."""
+        if self._in_flight is not None:
+            self._in_flight.future.exception()
+            self._collect()
+
+        if self._pending and self._client.is_connected():
+            self.writer.retry_now()
+            while self._pending and self._in_flight is None:
+                self._submit()
+                assert self._in_flight is not None
+                self._in_flight.future.exception()
+                before = len(self._pending)
+                self._collect()
+                if len(self._pending) == before:
+                    break

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,12 +40,13 @@ class Device:
 
 @dataclass(frozen=True)
 class Written:
-    """What one committed batch changed."""
+    """What one committed batch changed; ``refusals`` are (topic, reason)."""
 
     stored: int
     duplicates: int
     rejected: int
     newest_us: int | None
+    refusals: list[tuple[str, str]] = field(default_factory=list)
 
 
 def dialect_of(database_url: str) -> str:
@@ -200,7 +201,13 @@ class Store:
         self._commit(cursor)
 
         newest = max((r[2] for r in inserted), default=None)
-        return Written(len(inserted), len(rows) - len(inserted), len(refusals), newest)
+        return Written(
+            len(inserted),
+            len(rows) - len(inserted),
+            len(refusals),
+            newest,
+            [(topic, reason) for topic, _, reason, _ in refusals],
+        )
 
     def _insert_sqlite(
         self, cursor: sqlite3.Cursor, rows: Sequence[Row]

@@ -6,6 +6,10 @@ its messages unacknowledged and tries again. An error that would repeat for the
 same data (an integrity or data error, PEP 249's names) is not retried forever:
 the batch is written one message at a time and a message the database still
 refuses is kept as a rejected message with the database's reason.
+
+The writer also keeps the device cache: all registered devices, read again every
+minute (so a deactivation takes effect) and at most once a second when a message
+names a device the cache does not know (so a new device is picked up at once).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from appletrace.sensors.store import Device, Store, Written
 log = logging.getLogger(__name__)
 
 PERMANENT = ("IntegrityError", "DataError")
+DEVICE_REFRESH_S = 60.0
+UNKNOWN_DEVICE_REFRESH_S = 1.0
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -38,6 +44,38 @@ class Writer:
         self.max_backoff_s = max_backoff_s
         self.failures = 0
         self._retry_at = 0.0
+        self._devices: dict[str, Device] = {}
+        self._devices_at = -1e9
+
+    def write_messages(self, messages: Sequence[Message]) -> Written | None:
+        """Parse, store and commit a batch; None if it must be tried again."""
+        if not self._refresh_devices(messages):
+            return None
+
+        prepared = prepare(messages, self._devices, self.prefix)
+        return self.write(prepared, messages)
+
+    def _refresh_devices(self, messages: Sequence[Message]) -> bool:
+        now = time.monotonic()
+        age = now - self._devices_at
+        fresh = age < UNKNOWN_DEVICE_REFRESH_S or not self._unknown(messages)
+        if age < DEVICE_REFRESH_S and fresh:
+            return True
+
+        devices = self.devices()
+        if devices is None:
+            return False
+
+        self._devices, self._devices_at = devices, now
+        return True
+
+    def _unknown(self, messages: Sequence[Message]) -> bool:
+        for topic, _, _ in messages:
+            parts = topic.split("/", 2)
+            if len(parts) > 1 and parts[1] not in self._devices:
+                return True
+
+        return False
 
     def ready(self) -> bool:
         """False while waiting out a backoff after a failure."""
@@ -80,23 +118,16 @@ class Writer:
         if devices is None:
             return None
 
-        totals = [0, 0, 0]
-        newest: int | None = None
+        parts: list[Written] = []
         for message in messages:
             written = self._write_one(message, devices)
             if written is None:
                 return None
 
-            totals = [
-                totals[0] + written.stored,
-                totals[1] + written.duplicates,
-                totals[2] + written.rejected,
-            ]
-            if written.newest_us is not None:
-                newest = max(newest or 0, written.newest_us)
+            parts.append(written)
 
         self._succeeded()
-        return Written(totals[0], totals[1], totals[2], newest)
+        return combine(parts)
 
     def _write_one(
         self, message: Message, devices: dict[str, Device]
@@ -118,6 +149,10 @@ class Writer:
                 self._failed(again)
                 return None
 
+    def failed_unexpectedly(self) -> None:
+        """Back off after an error that is not the database's (already logged)."""
+        self._failed(RuntimeError("unexpected error while writing"))
+
     def _failed(self, error: BaseException) -> None:
         self.failures += 1
         delay = min(self.max_backoff_s, 0.25 * 2 ** min(self.failures, 10))
@@ -138,6 +173,18 @@ class Writer:
 
         self.failures = 0
         self._retry_at = 0.0
+
+
+def combine(parts: Sequence[Written]) -> Written:
+    """One result for several committed writes."""
+    newest = [p.newest_us for p in parts if p.newest_us is not None]
+    return Written(
+        sum(p.stored for p in parts),
+        sum(p.duplicates for p in parts),
+        sum(p.rejected for p in parts),
+        max(newest) if newest else None,
+        [refusal for p in parts for refusal in p.refusals],
+    )
 
 
 def _short(error: BaseException) -> str:

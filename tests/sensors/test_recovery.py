@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -155,3 +156,43 @@ def test_database_refusing_writes_loses_nothing(
     assert_stored_once(tally, expected)
     assert running.ingester.stats.database_errors >= 1
     assert running.ingester.writer.failures == 0
+
+
+def test_a_broker_slow_to_answer_connect_gets_one_connection_not_a_storm(
+    db_url: str, tmp_path: Path
+) -> None:
+    from appletrace.sensors.ingest import Ingester, IngestOptions
+    from appletrace.trace.settings import Settings
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings = Settings.from_env(
+        {
+            "APPLETRACE_DATABASE_URL": db_url,
+            "APPLETRACE_MQTT_URL": f"mqtt://127.0.0.1:{listener.getsockname()[1]}",
+            "APPLETRACE_INSTANCE_PATH": str(tmp_path / "instance"),
+            "APPLETRACE_SECRET_KEY": "test",
+        }
+    )
+    ingester = Ingester(settings, IngestOptions())
+    runner = threading.Thread(target=ingester.run)
+    runner.start()
+
+    time.sleep(1.5)
+    ingester.stop()
+    runner.join(10)
+    listener.close()
+    for connection in accepted:
+        connection.close()
+
+    assert not runner.is_alive()
+    assert len(accepted) == 1
