@@ -70,10 +70,18 @@ def pg_database() -> Iterator[str]:
 
 
 def _empty_postgres(url: str) -> None:
+    # DELETE is ten times faster than TRUNCATE on tables this small, and restarting
+    # the sequences keeps ids as predictable as on a fresh SQLite file.
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+        sequences = connection.execute(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+        ).scalars()
+        for sequence in list(sequences):
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
     engine.dispose()
 
