@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import insert, text
@@ -171,9 +170,7 @@ class ScanRecorder:
                 # A batch holding this label may have been committed during the
                 # read or not: wait for it to finish and read again.
                 waiting = [q for q in self._in_flight if q.key == scan.key]
-                if waiting and self._lock.wait_for(
-                    partial(self._epoch_moved, epoch), timeout=WAIT_S
-                ):
+                if waiting and self._wait_for_epoch(epoch):
                     continue
 
                 # Past the wait the writer is retrying a failed batch: it is not
@@ -183,8 +180,9 @@ class ScanRecorder:
 
             return combine(stored, queued, scan), extra
 
-    def _epoch_moved(self, epoch: int) -> bool:
-        return self._epoch != epoch
+    def _wait_for_epoch(self, epoch: int) -> bool:
+        moved: bool = self._lock.wait_for(lambda: self._epoch != epoch, WAIT_S)
+        return moved
 
     def peek(
         self, scan: ScanRecord, read: Callable[[], tuple[StoredScans, T]]

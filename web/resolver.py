@@ -137,7 +137,7 @@ def find(session: Session, link: DigitalLink) -> Found | None:
         if match is None or match.voided:
             return None
 
-        return Found(link, match.lot, match.run, match.label_index)
+        return Found(link, match.lot, match.run, match.index)
 
     lot = session.exec(select(Lot).where(Lot.code == link.lot)).first()
     if lot is None:
