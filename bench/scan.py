@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import random
 import re
@@ -33,7 +32,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "bench"
-PG_ADMIN = os.environ.get("APPLETRACE_BENCH_PG", "host=127.0.0.1 user=postgres dbname=test")
+PG_ADMIN = os.environ.get(
+    "APPLETRACE_BENCH_PG", "host=127.0.0.1 user=postgres dbname=test"
+)
 PG_URL = os.environ.get(
     "APPLETRACE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
 )
@@ -114,21 +115,39 @@ def _fill_registry(url: str, labels_per_lot: int, paths: Path) -> None:
     rng = random.Random(5)
     sample: list[str] = []
     with Session(engine) as session:
-        coop = add_organization(session, "昭通洒渔苹果专业合作社", "coop", phone="0870-0000000")
+        coop = add_organization(
+            session, "昭通洒渔苹果专业合作社", "coop", phone="0870-0000000"
+        )
         house = add_organization(session, "昭阳区果品包装厂", "packing_house")
         plots = [
             orchards.add_orchard(
-                session, coop, "bench", code=f"ZY-B{n:03d}", name=f"洒渔果园{n}",
-                county_code="530602", township="洒渔镇", latitude=27.38 + n / 1e3,
-                longitude=103.58, altitude_m=1900.0 + n, variety="富士",
+                session,
+                coop,
+                "bench",
+                code=f"ZY-B{n:03d}",
+                name=f"洒渔果园{n}",
+                county_code="530602",
+                township="洒渔镇",
+                latitude=27.38 + n / 1e3,
+                longitude=103.58,
+                altitude_m=1900.0 + n,
+                variety="富士",
             )
             for n in range(ORCHARDS)
         ]
         for n in range(LOTS):
             lot = lots.add_lot(
-                session, coop, plots[n % ORCHARDS], "bench", date(2026, 1, 1),
-                code=f"ZY25-B{n:04d}", variety="富士", window_start=WINDOW[0],
-                harvested_on=WINDOW[1], quantity_kg=12000.0, grade="一级",
+                session,
+                coop,
+                plots[n % ORCHARDS],
+                "bench",
+                date(2026, 1, 1),
+                code=f"ZY25-B{n:04d}",
+                variety="富士",
+                window_start=WINDOW[0],
+                harvested_on=WINDOW[1],
+                quantity_kg=12000.0,
+                grade="一级",
             )
             run = create_label_run(
                 session, lot, house, "06901234567892", labels_per_lot, "bench", SECRET
@@ -191,11 +210,19 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def start_app(name: str, port: int, workers: int, worker_class: str) -> subprocess.Popen:
+def start_app(
+    name: str, port: int, workers: int, worker_class: str
+) -> subprocess.Popen:
     env = {**os.environ, **_env(f"{PG_URL}/appletrace_bench_{name}")}
     command = [
-        _bin("appletrace"), "serve", "--port", str(port), "--workers", str(workers),
-        "--worker-class", worker_class,
+        _bin("appletrace"),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
     ]
     log = open(OUT / f"serve-{name}-{worker_class}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
@@ -245,7 +272,9 @@ def wrk(url: str, duration: int, paths: Path | None) -> dict[str, float]:
         command[1:1] = ["-s", str(script)]
         env["BENCH_PATHS"] = str(paths)
 
-    text = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    text = subprocess.run(
+        command, capture_output=True, text=True, env=env, check=True
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
     return {
@@ -264,7 +293,9 @@ def _ms(value: str) -> float:
 
 
 def scan_rows(name: str) -> int:
-    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname=appletrace_bench_{name}") as c:
+    with psycopg.connect(
+        f"host=127.0.0.1 user=postgres dbname=appletrace_bench_{name}"
+    ) as c:
         return int(c.execute("SELECT count(*) FROM scan").fetchone()[0])  # type: ignore[index]
 
 
@@ -272,7 +303,7 @@ def page_figures(url: str) -> tuple[bytes, dict[str, int]]:
     """One page: raw and gzipped size, and where the verdict and scan line end."""
     page = urllib.request.urlopen(url).read()
     verdict = page.find("正品".encode())
-    scan_line = page.find('class="s"'.encode())
+    scan_line = page.find(b'class="s"')
     scan_end = page.find(b"</p>", scan_line)
     return page, {
         "raw": len(page),
@@ -324,7 +355,9 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
 
         before = {name: scan_rows(name) for name in names}
         for round_ in range(args.rounds):
-            results["nginx"].append(wrk(f"http://127.0.0.1:{port + 20}/", args.duration, None))
+            results["nginx"].append(
+                wrk(f"http://127.0.0.1:{port + 20}/", args.duration, None)
+            )
             for name, (p, _) in servers.items():
                 results.setdefault(name, []).append(
                     wrk(f"http://127.0.0.1:{p}", args.duration, paths[name])
@@ -342,12 +375,19 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
 
 
 def report(sizes, results, before, after, args) -> None:  # type: ignore[no-untyped-def]
-    print(f"\npage: {sizes['raw']} B raw, {sizes['gzip']} B gzipped; verdict at byte "
-          f"{sizes['verdict_at']}, scan line ends at byte {sizes['scan_line_ends_at']}")
-    print(f"\nwrk -t2 -c50 -d{args.duration}s, {args.rounds} rounds, medians; "
-          f"appletrace serve: gunicorn sync x {args.workers} workers on PostgreSQL\n")
+    print(
+        f"\npage: {sizes['raw']} B raw, {sizes['gzip']} B gzipped; verdict at byte "
+        f"{sizes['verdict_at']}, scan line ends at byte {sizes['scan_line_ends_at']}"
+    )
+    print(
+        f"\nwrk -t2 -c50 -d{args.duration}s, {args.rounds} rounds, medians; "
+        f"appletrace serve: gunicorn sync x {args.workers} workers on PostgreSQL\n"
+    )
     nginx_rps = statistics.median(r["rps"] for r in results["nginx"])
-    print(f"{'target':<34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x nginx':>9}  rounds (req/s)")
+    print(
+        f"{'target':<34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x nginx':>9}"
+        "  rounds (req/s)"
+    )
     for name, rounds in results.items():
         rps = statistics.median(r["rps"] for r in rounds)
         p50 = statistics.median(r["p50"] for r in rounds)
@@ -359,14 +399,22 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
             "gthread": "serve gthread 2x4, 100k labels",
         }[name]
         each = " ".join(f"{r['rps']:.0f}" for r in rounds)
-        print(f"{label:<34}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}{rps / nginx_rps:>9.3f}  {each}")
+        print(
+            f"{label:<34}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}"
+            f"{rps / nginx_rps:>9.3f}  {each}"
+        )
         errors = sum(r["errors"] for r in rounds)
         if errors or any(r["socket_errors"] for r in rounds):
-            print(f"  non-2xx: {errors:.0f}; socket errors: {[r['socket_errors'] for r in rounds]}")
+            print(
+                f"  non-2xx: {errors:.0f}; socket errors: "
+                f"{[r['socket_errors'] for r in rounds]}"
+            )
 
     for name in before:
-        print(f"\nscans stored during the rounds ({name}): {after[name] - before[name]}; "
-              f"requests answered: {sum(r['requests'] for r in results[name]):.0f}")
+        print(
+            f"\nscans stored during the rounds ({name}): {after[name] - before[name]}; "
+            f"requests answered: {sum(r['requests'] for r in results[name]):.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ text ended by a NUL byte.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -46,7 +47,8 @@ class Chromium:
         # looks for them.
         self.process = subprocess.Popen(
             [
-                "sh",
+                # bash, not sh: dash takes only one-digit descriptors.
+                "bash",
                 "-c",
                 f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}',
                 binary,
@@ -137,10 +139,8 @@ class Chromium:
 
     def close(self) -> None:
         """Ask the browser to quit; kill it if it does not."""
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
 
         try:
             self.process.wait(timeout=10)

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from factories import make_coop, make_lot, make_orchard, make_packing_house
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from appletrace.trace.db import session_scope
 from appletrace.trace.label_runs import create_label_run, label_uris
-from appletrace.trace.models import DailySummary, Inspection, Lot
+from appletrace.trace.models import DailySummary, Inspection, Lot, Organization
 from appletrace.trace.provenance import lot_provenance
 
 SECRET = "test-secret-key"
@@ -72,7 +72,10 @@ def build_scene(engine: Engine, labels: int = 6, code: str = "ZY25-FJ-001") -> S
         for lab, day in (("云南省农产品质量检测中心", 18), ("昭通市农检站", 19)):
             session.add(
                 Inspection(
-                    lot_id=lot.id, lab=lab, inspected_on=date(2025, 10, day), passed=True
+                    lot_id=lot.id,
+                    lab=lab,
+                    inspected_on=date(2025, 10, day),
+                    passed=True,
                 )
             )
 
@@ -92,11 +95,11 @@ def build_scene(engine: Engine, labels: int = 6, code: str = "ZY25-FJ-001") -> S
 
 def add_run(engine: Engine, lot_id: int, labels: int = 2) -> tuple[int, list[str]]:
     """A second label run of the same lot, by the same packing house."""
-    from appletrace.trace.models import Organization
-
     with session_scope(engine) as session:
         lot = session.get(Lot, lot_id)
-        house = session.query(Organization).filter_by(kind="packing_house").one()
+        house = session.exec(
+            select(Organization).where(Organization.kind == "packing_house")
+        ).one()
         assert lot is not None
         run = create_label_run(session, lot, house, GTIN, labels, "test", SECRET)
         uris = list(label_uris(run, lot, BASE, SECRET, 0, labels))

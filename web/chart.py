@@ -83,7 +83,7 @@ def _polygon(x0: int, upper: Sequence[int], lower: Sequence[int]) -> str:
     parts.append("l" + " ".join(steps) if steps else "")
     parts.append(f"h1V{lower[-1]}")
     back = [
-        f"-1{_signed(a - b)}" for a, b in zip(lower[::-1], lower[-2::-1], strict=False)
+        f"-1{_signed(b - a)}" for a, b in zip(lower[::-1], lower[-2::-1], strict=False)
     ]
     parts.append("l" + "".join(back) if back else "")
     parts.append("h-1z")

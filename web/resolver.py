@@ -259,15 +259,9 @@ def _links(want: str, anchor: str, links: list[linkset.Link]) -> Response:
         chosen = [link for link in links if link.link_type == want]
         if not chosen:
             known = ", ".join(sorted({link.link_type for link in links}))
-            return _error(
-                "linkset",
-                "en",
-                404,
-                "",
-                f"no link of type {want!r} for this item; it has: {known}",
-            )
-
-        if len(chosen) == 1:
+            message = f"no link of type {want!r} for this item; it has: {known}"
+            response = _error("linkset", "en", 404, "", message)
+        elif len(chosen) == 1:
             response = Response(status=307, headers={"Location": chosen[0].href})
         else:
             response = _json(linkset.linkset(anchor, chosen), 300, linkset.LINKSET_TYPE)

@@ -15,8 +15,8 @@ from appletrace.trace.scans import (
     ScanRecord,
     ScanRecorder,
     StoredScans,
-    combine,
     coarse_place,
+    combine,
     stored_scans,
     user_agent_hash,
 )

@@ -46,7 +46,7 @@ def server(app_env: dict[str, str], engine: Engine) -> Iterator[str]:
         [str(script), "serve", "--port", str(port), "--workers", "2"],
         env={**os.environ, **app_env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     root = f"http://127.0.0.1:{port}"
     for _ in range(100):

@@ -32,7 +32,11 @@ def points(path: str) -> list[list[tuple[int, int]]]:
 
 
 def day(t_min: float | None, t_max: float | None, sun: float | None) -> dict:
-    return {"temperature_min_c": t_min, "temperature_max_c": t_max, "sunshine_hours": sun}
+    return {
+        "temperature_min_c": t_min,
+        "temperature_max_c": t_max,
+        "sunshine_hours": sun,
+    }
 
 
 def test_band_follows_the_daily_max_and_min_with_gaps() -> None:
