@@ -67,7 +67,7 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 
     from appletrace.web.app import create_app
 
-    class Application(BaseApplication):  # type: ignore[misc]
+    class Application(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
