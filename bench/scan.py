@@ -172,7 +172,7 @@ def _fill_readings(dbname: str, readings: int) -> None:
     sql(
         dbname,
         "INSERT INTO reading (device_id, quantity, taken_at, value, unit, received_at) "
-        "SELECT 'bench-' || (SELECT min(id) FROM orchard) + g % %s, 'temperature', "
+        "SELECT 'bench-' || (SELECT min(id) FROM orchard) + g %% %s, 'temperature', "
         "timestamptz '2025-04-20 00:00+08' + (g / %s) * interval '1 minute', "
         "10 + random() * 15, 'Cel', now() FROM generate_series(0, %s - 1) g",
         (ORCHARDS, ORCHARDS, readings),
@@ -351,7 +351,7 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
     results: dict[str, list[dict[str, float]]] = {"nginx": []}
     try:
         for name, (p, _) in servers.items():  # warm the lot caches and pools
-            wrk(f"http://127.0.0.1:{p}", 3, paths[name])
+            wrk(f"http://127.0.0.1:{p}", 20, paths[name])
 
         before = {name: scan_rows(name) for name in names}
         for round_ in range(args.rounds):

@@ -148,13 +148,17 @@ class ScanRecorder:
         self._thread: threading.Thread | None = None
 
     def record(
-        self, scan: ScanRecord, read: Callable[[], tuple[StoredScans, T]]
+        self,
+        scan: ScanRecord,
+        read: Callable[[], tuple[StoredScans, T]],
+        accept: Callable[[T], bool] | None = None,
     ) -> tuple[ScanCount, T]:
         """Queue a scan and return the exact count with it, plus ``read``'s extra.
 
         ``read`` queries the database (stored scans and anything else the page
         needs in the same round trip); it is repeated if a batch was committed
-        while it ran, so the batch is counted exactly once.
+        while it ran, so the batch is counted exactly once. When ``accept`` says
+        no to what ``read`` found (a voided label), nothing is queued.
         """
         self._ensure_thread()
         while True:
@@ -176,7 +180,8 @@ class ScanRecorder:
                 # Past the wait the writer is retrying a failed batch: it is not
                 # stored, so it counts as queued.
                 queued = waiting + [q for q in self._queue if q.key == scan.key]
-                self._enqueue(scan)
+                if accept is None or accept(extra):
+                    self._enqueue(scan)
 
             return combine(stored, queued, scan), extra
 

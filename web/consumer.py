@@ -8,11 +8,16 @@ every request, so a recall shows on the next scan.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import render_template
@@ -29,7 +34,7 @@ from appletrace.trace.models import (
     Orchard,
     Organization,
 )
-from appletrace.trace.scans import ScanCount
+from appletrace.trace.scans import ScanCount, StoredScans
 from appletrace.trace.types import UTCDateTime
 from appletrace.web import chart
 from appletrace.web.consumer_text import (
@@ -42,9 +47,12 @@ from appletrace.web.consumer_text import (
     variety_name,
 )
 
+log = logging.getLogger(__name__)
+
 # How long a rendered lot stays cached. Lot data changes rarely after harvest;
-# the recall state, which must show at once, is not cached.
-LOT_TTL_S = 60.0
+# the recall state, which must show at once, is not cached. With 1,000 lots and
+# five workers a shorter life spends a noticeable share of a core re-rendering.
+LOT_TTL_S = 600.0
 LOT_CACHE_SIZE = 20_000
 
 
@@ -79,22 +87,37 @@ class RecallNotice:
 
 
 class LotCache:
-    """Rendered lots by (lot id, label run id), each kept for a while."""
+    """Rendered lots by (lot, label run, lot version), kept for ``ttl_s``.
 
-    def __init__(self, ttl_s: float = LOT_TTL_S, size: int = LOT_CACHE_SIZE) -> None:
+    Each process keeps its own dictionary; with a ``folder`` the processes of
+    one machine also share what they built through files, so a lot is rendered
+    once per machine rather than once per worker.
+    """
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        ttl_s: float = LOT_TTL_S,
+        size: int = LOT_CACHE_SIZE,
+    ) -> None:
+        self.folder = folder
         self.ttl_s = ttl_s
         self.size = size
-        self._entries: dict[tuple[int, int | None], tuple[float, LotView]] = {}
+        self._entries: dict[tuple[Any, ...], tuple[float, LotView]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, int | None], build: Callable[[], LotView]) -> LotView:
+    def get(self, key: tuple[Any, ...], build: Callable[[], LotView]) -> LotView:
         """The cached view, or a freshly built one when missing or stale."""
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
 
-        view = build()
+        view = self._read(key)
+        if view is None:
+            view = build()
+            self._write(key, view)
+
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries.clear()
@@ -103,10 +126,73 @@ class LotCache:
 
         return view
 
+    def _path(self, key: tuple[Any, ...]) -> Path | None:
+        if self.folder is None:
+            return None
+
+        name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+        return self.folder / f"lot-{name}.json"
+
+    def _read(self, key: tuple[Any, ...]) -> LotView | None:
+        path = self._path(key)
+        try:
+            if path is None or time.time() - path.stat().st_mtime > self.ttl_s:
+                return None
+
+            return view_from_json(path.read_text())
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _write(self, key: tuple[Any, ...], view: LotView) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+
+        # Write then rename: another worker never reads half a file.
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(view_to_json(view))
+            temporary.replace(path)
+        except OSError:
+            log.warning("cannot write the lot cache file %s", path, exc_info=True)
+
     def clear(self) -> None:
-        """Forget every lot (after a change the page must show at once)."""
+        """Forget every lot held in this process."""
         with self._lock:
             self._entries.clear()
+
+
+def view_to_json(view: LotView) -> str:
+    """A LotView as JSON, for the cache files."""
+    return json.dumps(
+        {
+            "lot_id": view.lot_id,
+            "lot_code": view.lot_code,
+            "gtins": sorted(view.gtins),
+            "inspections": [
+                [i.id, i.lab, i.inspected_on.isoformat(), i.passed]
+                for i in view.inspections
+            ],
+            "html": view.html,
+        },
+        ensure_ascii=False,
+    )
+
+
+def view_from_json(text_: str) -> LotView:
+    """The LotView that ``view_to_json`` wrote."""
+    data = json.loads(text_)
+    return LotView(
+        lot_id=data["lot_id"],
+        lot_code=data["lot_code"],
+        gtins=frozenset(data["gtins"]),
+        inspections=tuple(
+            InspectionLink(n, lab, date.fromisoformat(day), passed)
+            for n, lab, day, passed in data["inspections"]
+        ),
+        html=data["html"],
+    )
 
 
 _RECALL_SQL = text(
@@ -132,6 +218,46 @@ _RECALLS_SQL = text(
     "SELECT reason, recalled_at, label_run_id FROM recall "
     "WHERE lot_id = :lot AND lifted_at IS NULL ORDER BY recalled_at"
 ).columns(recalled_at=UTCDateTime())
+
+
+@dataclass(frozen=True)
+class LabelState:
+    """What a page of one label reads on every request, besides its scans."""
+
+    recall: RecallNotice | None
+    voided: bool
+
+
+_LABEL_SQL = text(
+    "SELECT s.scanned_at, s.place, r.reason, r.recalled_at, r.label_run_id, "
+    "(SELECT count(*) FROM scan c WHERE c.serial = :serial "
+    "AND c.label_run_id = :run) AS n, "
+    "(SELECT count(*) FROM voided_label v WHERE v.label_run_id = :run "
+    "AND v.label_index = :index) AS voided "
+    "FROM (SELECT 1 AS one) AS base "
+    "LEFT JOIN (SELECT scanned_at, place FROM scan WHERE serial = :serial "
+    "AND label_run_id = :run ORDER BY scanned_at, id LIMIT 1) AS s ON 1 = 1 "
+    "LEFT JOIN (SELECT reason, recalled_at, label_run_id FROM recall "
+    "WHERE lot_id = :lot AND lifted_at IS NULL "
+    "AND (label_run_id IS NULL OR label_run_id = :run) "
+    "ORDER BY recalled_at LIMIT 1) AS r ON 1 = 1"
+).columns(scanned_at=UTCDateTime(), recalled_at=UTCDateTime())
+
+
+def label_state(
+    connection: Connection, lot_id: int, label_run_id: int, index: int, serial: str
+) -> tuple[StoredScans, LabelState]:
+    """A label's stored scans, void record and recall in force: one round trip."""
+    row = connection.execute(
+        _LABEL_SQL,
+        {"serial": serial, "run": label_run_id, "lot": lot_id, "index": index},
+    ).one()
+    stored = StoredScans(int(row.n), row.scanned_at, row.place or "")
+    recall = None
+    if row.reason is not None:
+        recall = RecallNotice(row.reason, row.recalled_at, row.label_run_id)
+
+    return stored, LabelState(recall, bool(row.voided))
 
 
 def active_recalls(connection: Connection, lot_id: int) -> list[RecallNotice]:
@@ -167,6 +293,7 @@ def build_lot_view(
         "packed_on": local_time(run.created_at, timezone)[:10] if run else None,
         "prov": prov,
     }
+    svg = chart.season_svg(prov.get("days") or [], "{label}")
 
     return LotView(
         lot_id=int(lot.id or 0),
@@ -176,7 +303,7 @@ def build_lot_view(
             InspectionLink(int(i.id or 0), i.lab, i.inspected_on, i.passed)
             for i in inspections
         ),
-        html={lang: render_lot(context, lang) for lang in LANGUAGES},
+        html={lang: render_lot(context, lang, svg) for lang in LANGUAGES},
     )
 
 
@@ -186,7 +313,7 @@ def _gtins(session: Session, lot: Lot, coop: Organization) -> frozenset[str]:
     return frozenset(g for g in [lot.gtin, coop.gtin, *runs] if g)
 
 
-def render_lot(context: dict[str, Any], lang: str) -> str:
+def render_lot(context: dict[str, Any], lang: str, svg: str) -> str:
     """The lot's part of the page in one language."""
     t = TEXT[lang]
     orchard: Orchard = context["orchard"]
@@ -209,7 +336,7 @@ def render_lot(context: dict[str, Any], lang: str) -> str:
         packed_on=context["packed_on"],
         packing_house=packer.name if packer else "",
         inspections=context["inspections"],
-        chart=Markup(chart.season_svg(prov.get("days") or [], t["chart"])),
+        chart=Markup(svg.replace("{label}", t["chart"])),
         coop_name=context["coop"].name,
         coop_phone=context["coop"].phone,
     )

@@ -9,33 +9,43 @@ malformed address, HEAD, OPTIONS and CORS (GS1 Digital Link standard 1.1, §8).
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from appletrace.trace.digital_link import DigitalLink, MalformedLink, parse_path
-from appletrace.trace.models import Inspection, LabelRun, Lot
+from appletrace.trace.models import LabelRun, Lot
 from appletrace.trace.scans import (
     ScanCount,
     ScanRecord,
     ScanRecorder,
+    StoredScans,
     coarse_place,
-    stored_scans,
     user_agent_hash,
 )
-from appletrace.web import consumer, linkset
+from appletrace.web import consumer, linkset, resolver_http
 from appletrace.web.app import engine_of, settings_of
-from appletrace.web.consumer import LotCache, LotView, RecallNotice
+from appletrace.web.connections import ThreadConnections
+from appletrace.web.consumer import LabelState, LotCache, LotView
 from appletrace.web.consumer_text import LANGUAGES
+from appletrace.web.resolver_http import (
+    MALFORMED_ZH,
+    UNKNOWN_EN,
+    UNKNOWN_ZH,
+    error_response,
+    json_response,
+    options_response,
+)
+from appletrace.web.serial_check import RunCache, check_serial
 
 bp = Blueprint("resolver", __name__)
 
 PLACE_HEADER = "X-Coarse-Place"
-ALLOWED = "GET, HEAD, OPTIONS"
 # Filled in by the part that serves EPCIS documents (issue 7): an endpoint taking
 # ``code`` (the lot). While no such endpoint exists the linkset leaves gs1:epcis out.
 EPCIS_ENDPOINT = "exports.lot_epcis"
@@ -55,7 +65,24 @@ class Found:
 def _setup(state: Any) -> None:
     app: Flask = state.app
     app.extensions["appletrace.scans"] = ScanRecorder(engine_of(app))
-    app.extensions["appletrace.lots"] = LotCache()
+    settings = settings_of(app)
+    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    folder = settings.instance_path / "cache" / database
+    app.extensions["appletrace.lots"] = LotCache(folder)
+    app.extensions["appletrace.connections"] = ThreadConnections(engine_of(app))
+    app.extensions["appletrace.runs"] = RunCache(settings.secret_key)
+
+
+def run_cache(app: Flask) -> RunCache:
+    """The app's label runs held in memory."""
+    runs: RunCache = app.extensions["appletrace.runs"]
+    return runs
+
+
+def connections(app: Flask) -> ThreadConnections:
+    """The app's per-thread connections for the resolver."""
+    held: ThreadConnections = app.extensions["appletrace.connections"]
+    return held
 
 
 def scan_recorder(app: Flask) -> ScanRecorder:
@@ -82,28 +109,33 @@ def _public(response: Response) -> Response:
 def resolve(rest: str) -> Response:
     """Answer a Digital Link address: page, linkset, redirect or error."""
     if request.method == "OPTIONS":
-        return _options()
+        return options_response()
 
     want = _wanted()
     lang = choose_language()
     try:
         link = parse_path("/01/" + rest)
     except MalformedLink as error:
-        return _error(want, lang, 400, _MALFORMED_ZH, error.message)
+        return error_response(want, lang, 400, MALFORMED_ZH, error.message)
 
-    with Session(engine_of(current_app), expire_on_commit=False) as session:
+    # One connection for the whole request: the label's lookup, the lot (when
+    # not cached) and the scan and recall read.
+    with connections(current_app).connection() as connection:
+        session = Session(bind=connection, expire_on_commit=False)
         found = find(session, link)
         if found is None:
-            return _error(want, lang, 404, _UNKNOWN_ZH, _UNKNOWN_EN)
+            return error_response(want, lang, 404, UNKNOWN_ZH, UNKNOWN_EN)
 
         view = _lot_view(session, found)
+        if link.serial is None and view.gtins and link.gtin not in view.gtins:
+            return error_response(want, lang, 404, UNKNOWN_ZH, UNKNOWN_EN)
 
-    if link.serial is None and view.gtins and link.gtin not in view.gtins:
-        return _error(want, lang, 404, _UNKNOWN_ZH, _UNKNOWN_EN)
+        anchor = request.host_url.rstrip("/") + link.path()
+        if want == "page":
+            return _page(found, view, anchor, lang, connection)
 
-    anchor = request.host_url.rstrip("/") + link.path()
-    if want == "page":
-        return _page(found, view, anchor, lang)
+        if _voided(found, connection):
+            return error_response(want, lang, 404, UNKNOWN_ZH, UNKNOWN_EN)
 
     return _links(want, anchor, _links_of(found, view, anchor))
 
@@ -131,10 +163,8 @@ def _wanted() -> str:
 def find(session: Session, link: DigitalLink) -> Found | None:
     """The lot (and label) an address names, or None when it names nothing."""
     if link.serial is not None:
-        from appletrace.trace.label_runs import verify_serial
-
-        match = verify_serial(session, link, settings_of(current_app).secret_key)
-        if match is None or match.voided:
+        match = check_serial(session, run_cache(current_app), link)
+        if match is None:
             return None
 
         return Found(link, match.lot, match.run, match.index)
@@ -148,19 +178,27 @@ def find(session: Session, link: DigitalLink) -> Found | None:
 
 def _lot_view(session: Session, found: Found) -> LotView:
     timezone = settings_of(current_app).timezone
-    key = (int(found.lot.id or 0), found.run.id if found.run else None)
+    # The lot's own edits change its updated_at and so the key; other changes
+    # (orchard, inspections, late readings) show when the entry expires.
+    lot = found.lot
+    key = (int(lot.id or 0), found.run.id if found.run else None, lot.updated_at)
     view = lot_cache(current_app).get(
         key, lambda: consumer.build_lot_view(session, found.lot, found.run, timezone)
     )
     return view
 
 
-def _page(found: Found, view: LotView, anchor: str, lang: str) -> Response:
-    scans, recall = _scan_and_recall(found)
+def _page(
+    found: Found, view: LotView, anchor: str, lang: str, connection: Connection
+) -> Response:
+    scans, state = _scan_and_state(found, connection)
+    if state.voided:
+        return error_response("page", lang, 404, UNKNOWN_ZH, UNKNOWN_EN)
+
     settings = settings_of(current_app)
     body = (
         _head(lang)
-        + consumer.render_verdict(lang, settings.timezone, scans, recall)
+        + consumer.render_verdict(lang, settings.timezone, scans, state.recall)
         + view.html[lang]
     )
     response = Response(body, mimetype="text/html")
@@ -172,28 +210,23 @@ def _page(found: Found, view: LotView, anchor: str, lang: str) -> Response:
     return response
 
 
-def _scan_and_recall(found: Found) -> tuple[ScanCount | None, RecallNotice | None]:
-    """Read the recall state, and for a serial record this scan and count it."""
-    engine = engine_of(current_app)
+def _scan_and_state(
+    found: Found, connection: Connection
+) -> tuple[ScanCount | None, LabelState]:
+    """Read the recall (and void) state; for a serial record this scan, counted."""
     lot_id = int(found.lot.id or 0)
-    run_id = found.run.id if found.run else None
-
     if found.run is None or found.label_index is None or found.link.serial is None:
-        with engine.connect() as connection:
-            return None, consumer.active_recall(connection, lot_id, None)
+        return None, LabelState(consumer.active_recall(connection, lot_id, None), False)
 
+    run_id, index = int(found.run.id or 0), found.label_index
     serial = found.link.serial
 
-    def read() -> tuple[Any, RecallNotice | None]:
-        with engine.connect() as connection:
-            return (
-                stored_scans(connection, int(run_id or 0), serial),
-                consumer.active_recall(connection, lot_id, run_id),
-            )
+    def read() -> tuple[StoredScans, LabelState]:
+        return consumer.label_state(connection, lot_id, run_id, index, serial)
 
     scan = ScanRecord(
-        label_run_id=int(run_id or 0),
-        label_index=found.label_index,
+        label_run_id=run_id,
+        label_index=index,
         serial=serial,
         scanned_at=datetime.now(UTC),
         place=coarse_place(request.headers.get(PLACE_HEADER)),
@@ -207,7 +240,23 @@ def _scan_and_recall(found: Found) -> tuple[ScanCount | None, RecallNotice | Non
         # A HEAD is no page view: it answers as a GET would, but records nothing.
         return recorder.peek(scan, read)
 
-    return recorder.record(scan, read)
+    # A voided label is no genuine scan: it gets the unknown-code page, unrecorded.
+    return recorder.record(scan, read, accept=lambda state: not state.voided)
+
+
+def _voided(found: Found, connection: Connection) -> bool:
+    """Whether the label was voided (for answers other than the page)."""
+    if found.run is None or found.label_index is None or found.link.serial is None:
+        return False
+
+    _, state = consumer.label_state(
+        connection,
+        int(found.lot.id or 0),
+        int(found.run.id or 0),
+        found.label_index,
+        found.link.serial,
+    )
+    return state.voided
 
 
 def _links_of(found: Found, view: LotView, anchor: str) -> list[linkset.Link]:
@@ -254,60 +303,27 @@ def _links_of(found: Found, view: LotView, anchor: str) -> list[linkset.Link]:
 def _links(want: str, anchor: str, links: list[linkset.Link]) -> Response:
     """The linkset (200), or one link type: 307 to it, 300 if several, 404 if none."""
     if want == "linkset":
-        response = _json(linkset.linkset(anchor, links), 200, linkset.LINKSET_TYPE)
+        response = json_response(
+            linkset.linkset(anchor, links), 200, linkset.LINKSET_TYPE
+        )
     else:
         chosen = [link for link in links if link.link_type == want]
         if not chosen:
             known = ", ".join(sorted({link.link_type for link in links}))
             message = f"no link of type {want!r} for this item; it has: {known}"
-            response = _error("linkset", "en", 404, "", message)
+            response = error_response("linkset", "en", 404, "", message)
         elif len(chosen) == 1:
             response = Response(status=307, headers={"Location": chosen[0].href})
         else:
-            response = _json(linkset.linkset(anchor, chosen), 300, linkset.LINKSET_TYPE)
+            response = json_response(
+                linkset.linkset(anchor, chosen), 300, linkset.LINKSET_TYPE
+            )
 
     response.headers["Link"] = linkset.link_header(anchor, links)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "no-cache"
 
     return response
-
-
-def _options() -> Response:
-    response = Response(status=204)
-    response.headers["Allow"] = ALLOWED
-    response.headers["Access-Control-Allow-Methods"] = ALLOWED
-    response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-_MALFORMED_ZH = "这不是有效的溯源码地址，请重新扫描苹果上的二维码。"
-_UNKNOWN_ZH = "我们的记录里没有这个码。它可能被抄错，也可能是仿冒的：请向卖家核实。"
-_UNKNOWN_EN = (
-    "This code is not in our records. It may have been mistyped or may not be "
-    "ours: please check with the seller."
-)
-
-
-def _error(want: str, lang: str, status: int, zh: str, en: str) -> Response:
-    """An error as a short page for people or the API's JSON for machines."""
-    if want != "page":
-        from appletrace.web.errors import error_body
-
-        code = "malformed" if status == 400 else "not_found"
-        return _json(error_body(status, code, en), status, "application/json")
-
-    response = Response(
-        consumer.render_error(lang, status, zh, en), status=status, mimetype="text/html"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _json(value: Any, status: int, mimetype: str) -> Response:
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, mimetype=mimetype)
 
 
 _heads: dict[str, str] = {}
@@ -321,61 +337,18 @@ def _head(lang: str) -> str:
     return head
 
 
-@bp.route("/.well-known/gs1resolver", methods=["GET", "HEAD", "OPTIONS"])
-def resolver_description() -> Response:
-    """What this resolver supports (GS1 Digital Link 1.1 §8.7)."""
-    if request.method == "OPTIONS":
-        return _options()
-
-    root = request.host_url.rstrip("/")
-    return _json(linkset.resolver_description(root), 200, "application/json")
-
-
-@bp.route("/lot/<code>/recall", methods=["GET", "HEAD"])
-def recall_status(code: str) -> Response:
-    """gs1:recallStatus: whether a lot (or any of its label runs) is recalled."""
-    with Session(engine_of(current_app)) as session:
-        lot = session.exec(select(Lot).where(Lot.code == code.upper())).first()
-        if lot is None:
-            return _error("json", "en", 404, "", f"no lot {code!r}")
-
-        rows = consumer.active_recalls(session.connection(), int(lot.id or 0))
-
-    body = {
-        "lot": lot.code,
-        "recalled": bool(rows),
-        "recalls": [
-            {
-                "reason": r.reason,
-                "recalled_at": r.recalled_at.isoformat(),
-                "label_run": r.label_run_id,
-            }
-            for r in rows
-        ],
-    }
-    return _json(body, 200, "application/json")
-
-
-@bp.route("/lot/<code>/inspections/<int:number>", methods=["GET", "HEAD"])
-def inspection(code: str, number: int) -> Response:
-    """gs1:certificationInfo: one inspection of a lot."""
-    with Session(engine_of(current_app)) as session:
-        row = session.exec(
-            select(Inspection, Lot)
-            .join(Lot, Inspection.lot_id == Lot.id)  # type: ignore[arg-type]
-            .where(Lot.code == code.upper(), Inspection.id == number)
-        ).first()
-
-    if row is None:
-        return _error("json", "en", 404, "", f"no inspection {number} of lot {code!r}")
-
-    found, lot = row
-    body = {
-        "lot": lot.code,
-        "lab": found.lab,
-        "inspected_on": found.inspected_on.isoformat(),
-        "passed": found.passed,
-        "residues": json.loads(found.residues or "[]"),
-        "notes": found.notes,
-    }
-    return _json(body, 200, "application/json")
+bp.add_url_rule(
+    "/.well-known/gs1resolver",
+    view_func=resolver_http.resolver_description,
+    methods=["GET", "HEAD", "OPTIONS"],
+)
+bp.add_url_rule(
+    "/lot/<code>/recall",
+    view_func=resolver_http.recall_status,
+    methods=["GET", "HEAD"],
+)
+bp.add_url_rule(
+    "/lot/<code>/inspections/<int:number>",
+    view_func=resolver_http.inspection,
+    methods=["GET", "HEAD"],
+)
