@@ -292,6 +292,27 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def worker_ticks(master: int) -> dict[int, int]:
+    """CPU ticks (user + system) of each worker process of a gunicorn master."""
+    ticks = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+
+        if int(fields[1]) == master:  # field 4, the parent pid
+            ticks[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+
+    return ticks
+
+
+def busiest_share(before: dict[int, int], after: dict[int, int]) -> float:
+    """The busiest worker's share of the workers' CPU during a run (1/n = even)."""
+    used = [after[pid] - before.get(pid, 0) for pid in after]
+    return max(used) / sum(used) if sum(used) else 0.0
+
+
 def scan_rows(name: str) -> int:
     with psycopg.connect(
         f"host=127.0.0.1 user=postgres dbname=appletrace_bench_{name}"
@@ -358,10 +379,11 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
             results["nginx"].append(
                 wrk(f"http://127.0.0.1:{port + 20}/", args.duration, None)
             )
-            for name, (p, _) in servers.items():
-                results.setdefault(name, []).append(
-                    wrk(f"http://127.0.0.1:{p}", args.duration, paths[name])
-                )
+            for name, (p, process) in servers.items():
+                ticks = worker_ticks(process.pid)
+                figures = wrk(f"http://127.0.0.1:{p}", args.duration, paths[name])
+                figures["busiest"] = busiest_share(ticks, worker_ticks(process.pid))
+                results.setdefault(name, []).append(figures)
             print(f"round {round_ + 1} done", flush=True)
 
         time.sleep(1)
@@ -386,7 +408,7 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
     nginx_rps = statistics.median(r["rps"] for r in results["nginx"])
     print(
         f"{'target':<34}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x nginx':>9}"
-        "  rounds (req/s)"
+        f"{'busiest':>9}  rounds (req/s)"
     )
     for name, rounds in results.items():
         rps = statistics.median(r["rps"] for r in rounds)
@@ -399,9 +421,11 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
             "gthread": "serve gthread 2x4, 100k labels",
         }[name]
         each = " ".join(f"{r['rps']:.0f}" for r in rounds)
+        busiest = statistics.median(r.get("busiest", 0.0) for r in rounds)
+        share = f"{busiest:.2f}" if name != "nginx" else "-"
         print(
             f"{label:<34}{rps:>10.0f}{p50:>9.2f}{p99:>9.2f}"
-            f"{rps / nginx_rps:>9.3f}  {each}"
+            f"{rps / nginx_rps:>9.3f}{share:>9}  {each}"
         )
         errors = sum(r["errors"] for r in rounds)
         if errors or any(r["socket_errors"] for r in rounds):
@@ -410,6 +434,10 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
                 f"{[r['socket_errors'] for r in rounds]}"
             )
 
+    print(
+        "\nbusiest: the busiest worker's share of the workers' CPU during a round "
+        f"(even: 1/{args.workers} for sync, 1/2 for gthread)"
+    )
     for name in before:
         print(
             f"\nscans stored during the rounds ({name}): {after[name] - before[name]}; "
