@@ -4,9 +4,9 @@ A page shows how often its serial was scanned, so the count must be exact, yet
 the write must not delay the page. Each process keeps a queue of scans that a
 background writer thread drains in batches; a page counts the scans already
 stored, plus the ones still queued in this process, plus itself. The read and
-the queue are checked against the writer's epoch (bumped after each commit) so
-that a batch committed during the read is counted once, never twice or not at
-all.
+the queue are checked against the writer's epoch (bumped after each commit):
+when a batch holding the same label was committed during the read, the read is
+repeated, so the batch is counted once, never twice or not at all.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ PLACE_MAX = 60
 QUEUE_LIMIT = 100_000
 RETRY_S = 1.0
 WAIT_S = 5.0
+KEEP_EPOCHS = 64
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class ScanRecorder:
         self._queue: list[ScanRecord] = []
         self._in_flight: list[ScanRecord] = []
         self._epoch = 0
+        # The labels of each recently committed batch, by the epoch it ended.
+        self._committed: dict[int, frozenset[tuple[int, int]]] = {}
         self._closing = False
         self._dropped = 0
         self._thread: threading.Thread | None = None
@@ -168,7 +171,7 @@ class ScanRecorder:
             stored, extra = read()
 
             with self._lock:
-                if self._epoch != epoch:
+                if self._committed_since(epoch, scan.key):
                     continue
 
                 # A batch holding this label may have been committed during the
@@ -184,6 +187,15 @@ class ScanRecorder:
                     self._enqueue(scan)
 
             return combine(stored, queued, scan), extra
+
+    def _committed_since(self, epoch: int, key: tuple[int, int]) -> bool:
+        """Whether a batch committed after ``epoch`` may hold this label."""
+        for ended in range(epoch + 1, self._epoch + 1):
+            keys = self._committed.get(ended)
+            if keys is None or key in keys:
+                return True
+
+        return False
 
     def _wait_for_epoch(self, epoch: int) -> bool:
         moved: bool = self._lock.wait_for(lambda: self._epoch != epoch, WAIT_S)
@@ -263,6 +275,8 @@ class ScanRecorder:
             with self._lock:
                 self._in_flight = []
                 self._epoch += 1
+                self._committed[self._epoch] = frozenset(s.key for s in batch)
+                self._committed.pop(self._epoch - KEEP_EPOCHS, None)
                 self._lock.notify_all()
 
     def _write(self, batch: list[ScanRecord]) -> None:
