@@ -1,6 +1,6 @@
 """The consumer scan under load: ``appletrace serve`` against nginx, side by side.
 
-    .venv/bin/python bench/scan.py [--rounds 3] [--duration 10] [--rebuild]
+    .venv/bin/python bench/scan.py [--rounds 3] [--duration 10] [--rebuild] [--compare]
 
 Two PostgreSQL databases are filled with bulk SQL (kept between runs in
 build/bench/ unless --rebuild): *small* holds 100,000 labels over 1,000 lots and
@@ -338,10 +338,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", choices=sorted(DATASETS), default=None)
-    parser.add_argument("--gthread", action="store_true", help="also measure gthread")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also measure sync workers and gunicorn's plain gthread (keep-alive)",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -360,11 +364,15 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
     servers = {}
     port = 18600
     for n, name in enumerate(names):
-        servers[name] = (port + n, start_app(name, port + n, args.workers, "sync"))
+        servers[name] = (port + n, start_app(name, port + n, args.workers, "gthread"))
 
-    if args.gthread:
-        servers["gthread"] = (port + 9, start_app(names[0], port + 9, 2, "gthread"))
-        paths["gthread"] = paths[names[0]]
+    if args.compare:
+        servers["sync"] = (port + 8, start_app(names[0], port + 8, 5, "sync"))
+        servers["keepalive"] = (
+            port + 9,
+            start_app(names[0], port + 9, 2, "gthread-keepalive"),
+        )
+        paths["sync"] = paths["keepalive"] = paths[names[0]]
 
     first = paths[names[0]].read_text().split()[0]
     page, sizes = page_figures(f"http://127.0.0.1:{servers[names[0]][0]}{first}")
@@ -403,7 +411,8 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
     )
     print(
         f"\nwrk -t2 -c50 -d{args.duration}s, {args.rounds} rounds, medians; "
-        f"appletrace serve: gunicorn sync x {args.workers} workers on PostgreSQL\n"
+        f"appletrace serve: gunicorn gthread {args.workers} workers x 4 threads, "
+        "4 connections each, no keep-alive, on PostgreSQL\n"
     )
     nginx_rps = statistics.median(r["rps"] for r in results["nginx"])
     print(
@@ -418,7 +427,8 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
             "nginx": "nginx, same bytes as a static file",
             "small": "serve: 100k labels, 10k readings",
             "large": "serve: 1M labels, 10M readings",
-            "gthread": "serve gthread 2x4, 100k labels",
+            "sync": "  sync x 5, 100k labels",
+            "keepalive": "  gthread 2x4 keep-alive, 100k",
         }[name]
         each = " ".join(f"{r['rps']:.0f}" for r in rounds)
         busiest = statistics.median(r.get("busiest", 0.0) for r in rounds)
@@ -436,7 +446,7 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
 
     print(
         "\nbusiest: the busiest worker's share of the workers' CPU during a round "
-        f"(even: 1/{args.workers} for sync, 1/2 for gthread)"
+        f"(even: 1/{args.workers} for serve, 1/5 for sync, 1/2 for keep-alive)"
     )
     for name in before:
         print(

@@ -1,14 +1,17 @@
 """``appletrace serve``: gunicorn in production, Flask's server with ``--dev``.
 
-gunicorn runs *sync* workers. Each connection then carries one request and is
-closed, so every new request waits in the listening socket's queue until some
-idle worker accepts it: the kernel spreads the load however long clients keep
-their connections. Threaded (gthread) or event-loop (gevent) workers keep each
-kept-alive connection on the worker that accepted it, and one worker that wins a
-burst of accepts serves them all while the others idle (the imbalance measured
-in bench/scan.py). Keep-alive towards phones is the front proxy's job (nginx),
-which also buffers slow clients, as gunicorn's documentation advises for sync
-workers.
+The default runs gunicorn's threaded (gthread) workers, bounded: a worker takes
+at most as many connections as it has threads, and closes each connection after
+its response (no keep-alive). A worker whose threads are all busy stops
+accepting, so new connections wait in the listening socket's queue until some
+worker has a free thread: the load spreads over the workers whatever the
+clients do, as with sync workers, while a worker's threads overlap their
+database waits. Plain gthread (1,000 connections per worker, keep-alive) lets
+one worker accept a burst of kept-alive connections and serve them alone while
+the others idle; sync workers stay balanced but wait for the database one
+request at a time. bench/scan.py measures all three, with each run's busiest
+worker's share of the CPU. Keep-alive towards phones is the front proxy's job
+(nginx), which also buffers slow clients.
 """
 
 from __future__ import annotations
@@ -25,21 +28,27 @@ from appletrace.trace.settings import Settings
 
 log = logging.getLogger(__name__)
 
+THREADS = 4
+WORKER_CLASSES = ("gthread", "sync", "gthread-keepalive")
+
 
 def default_workers() -> int:
-    """gunicorn's rule of thumb: two per core plus one."""
-    return 2 * (os.cpu_count() or 1) + 1
+    """One process per core, plus one: the GIL lets a process use one core."""
+    return (os.cpu_count() or 1) + 1
 
 
 def gunicorn_options(
-    host: str, port: int, workers: int, worker_class: str = "sync"
+    host: str, port: int, workers: int, worker_class: str = "gthread"
 ) -> dict[str, Any]:
-    """The gunicorn configuration ``serve`` runs with."""
-    return {
+    """The gunicorn configuration ``serve`` runs with.
+
+    ``gthread`` is the bounded, balanced default; ``sync`` and
+    ``gthread-keepalive`` (gunicorn's own gthread defaults) exist to compare.
+    """
+    options: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": worker_class,
-        "threads": 4 if worker_class == "gthread" else 1,
+        "worker_class": "sync" if worker_class == "sync" else "gthread",
         # Time for a worker to finish its request and store its queued scans.
         "graceful_timeout": 20,
         "timeout": 30,
@@ -50,6 +59,12 @@ def gunicorn_options(
         "control_socket_disable": True,
         "worker_exit": _worker_exit,
     }
+    if worker_class == "gthread":
+        options.update(threads=THREADS, worker_connections=THREADS, keepalive=0)
+    elif worker_class == "gthread-keepalive":
+        options.update(threads=THREADS)
+
+    return options
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
@@ -86,14 +101,15 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
     "--workers",
     default=None,
     type=click.IntRange(1, 64),
-    help="gunicorn worker processes [default: 2 per core + 1].",
+    help="gunicorn worker processes [default: 1 per core + 1].",
 )
 @click.option(
     "--worker-class",
-    type=click.Choice(["sync", "gthread"]),
-    default="sync",
+    type=click.Choice(WORKER_CLASSES),
+    default="gthread",
     show_default=True,
-    help="gunicorn worker kind; gthread only to compare (bench/scan.py).",
+    help="gthread: 4 threads, as many connections, no keep-alive; the others "
+    "only to compare (bench/scan.py).",
 )
 @pass_context
 def serve(
