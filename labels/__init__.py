@@ -1,0 +1,1 @@
+"""Packing-house labels: QR codes, label templates, PDF sheets and ZPL."""

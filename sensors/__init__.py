@@ -1,0 +1,1 @@
+"""The MQTT ingester: orchard sensor readings into storage and daily summaries."""
