@@ -13,14 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from appletrace.trace.db import session_scope
+from appletrace.trace.label_runs import create_label_run, label_uris
 from appletrace.trace.models import DailySummary, Inspection, Lot, Organization
-
-# The page is built on label runs (issue 4) and provenance (issue 3); until both
-# are merged the tests that need a scanned label are skipped, not faked.
-label_runs = pytest.importorskip("appletrace.trace.label_runs")
-provenance = pytest.importorskip("appletrace.trace.provenance")
-create_label_run, label_uris = label_runs.create_label_run, label_runs.label_uris
-lot_provenance = provenance.lot_provenance
 
 SECRET = "test-secret-key"
 BASE = "https://trace.example.cn"
@@ -67,8 +61,25 @@ def season(session: Session, orchard_id: int, first: date, last: date) -> None:
         n += 1
 
 
-def build_scene(engine: Engine, labels: int = 6, code: str = "ZY25-FJ-001") -> Scene:
-    """Co-op, packing house, orchard, lot, season, two inspections, one label run."""
+def needs_provenance() -> None:
+    """Skip the test until lot provenance (issue 3) is merged; never fake it."""
+    pytest.importorskip("appletrace.trace.provenance")
+
+
+def build_scene(
+    engine: Engine,
+    labels: int = 6,
+    code: str = "ZY25-FJ-001",
+    provenance: bool = True,
+) -> Scene:
+    """Co-op, packing house, orchard, lot, season, two inspections, one label run.
+
+    With ``provenance`` (pages are rendered) the test is skipped until the
+    provenance module is merged.
+    """
+    if provenance:
+        needs_provenance()
+
     with session_scope(engine) as session:
         coop = make_coop(session, phone="0870-2150000")
         house = make_packing_house(session)
@@ -88,14 +99,18 @@ def build_scene(engine: Engine, labels: int = 6, code: str = "ZY25-FJ-001") -> S
         run = create_label_run(session, lot, house, GTIN, labels, "test", SECRET)
         uris = list(label_uris(run, lot, BASE, SECRET, 0, labels))
         session.flush()
-        provenance = lot_provenance(session, lot).as_dict()
+        summary: dict = {}
+        if provenance:
+            from appletrace.trace.provenance import lot_provenance
+
+            summary = lot_provenance(session, lot).as_dict()
 
         return Scene(
             int(lot.id or 0),
             lot.code,
             int(run.id or 0),
             [u.removeprefix(BASE) for u in uris],
-            provenance,
+            summary,
         )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 from flask.testing import FlaskClient
-from scan_scene import BASE, GTIN, SECRET, Scene, build_scene, label_runs
+from scan_scene import BASE, GTIN, SECRET, Scene, build_scene
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from appletrace.trace import label_runs
 from appletrace.trace.db import session_scope
 from appletrace.trace.digital_link import DigitalLink, parse_path
 from appletrace.trace.models import LabelRun, Lot
@@ -48,7 +49,7 @@ def altered(serial: str, rng: random.Random) -> str:
 
 
 def test_every_kind_of_address_gets_the_same_answer(engine: Engine) -> None:
-    scene: Scene = build_scene(engine, labels=12)
+    scene: Scene = build_scene(engine, labels=12, provenance=False)
     runs = RunCache(SECRET)
     rng = random.Random(7)
     links = [parse_path(p) for p in scene.paths]
@@ -73,7 +74,7 @@ def test_every_kind_of_address_gets_the_same_answer(engine: Engine) -> None:
 
 
 def test_replacements_issued_after_caching_verify(engine: Engine) -> None:
-    scene = build_scene(engine, labels=4)
+    scene = build_scene(engine, labels=4, provenance=False)
     runs = RunCache(SECRET)
     link = parse_path(scene.paths[0])
     assert both(engine, runs, link)[1] is not None  # the run is now cached
@@ -93,7 +94,7 @@ def test_replacements_issued_after_caching_verify(engine: Engine) -> None:
 def test_voided_label_gets_the_unknown_page_and_no_scan(
     app_env: dict[str, str], engine: Engine
 ) -> None:
-    scene = build_scene(engine, labels=3)
+    scene = build_scene(engine, labels=3)  # renders pages: needs provenance
     with session_scope(engine) as session:
         run = session.get(LabelRun, scene.run_id)
         assert run is not None
