@@ -54,6 +54,7 @@ class ScanRecord:
 
     @property
     def key(self) -> tuple[int, int]:
+        """The label: (label run id, label index)."""
         return (self.label_run_id, self.label_index)
 
 
@@ -76,6 +77,7 @@ class ScanCount:
 
     @property
     def first_scan(self) -> bool:
+        """True when this is the label's first scan."""
         return self.count == 1
 
 

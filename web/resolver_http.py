@@ -19,6 +19,7 @@ ALLOWED = "GET, HEAD, OPTIONS"
 
 
 def options_response() -> Response:
+    """204 to OPTIONS: the methods allowed and the CORS headers."""
     response = Response(status=204)
     response.headers["Allow"] = ALLOWED
     response.headers["Access-Control-Allow-Methods"] = ALLOWED
@@ -53,6 +54,7 @@ def error_response(want: str, lang: str, status: int, zh: str, en: str) -> Respo
 
 
 def json_response(value: Any, status: int, mimetype: str) -> Response:
+    """A compact JSON body (UTF-8 kept as is) with this status and type."""
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return Response(body, status=status, mimetype=mimetype)
 
