@@ -243,7 +243,11 @@ class VoidedLabel(SQLModel, table=True):
 class Scan(SQLModel, table=True):
     """One consumer page view of a serial."""
 
-    __table_args__ = (Index("ix_scan_serial", "serial"),)
+    # A page counts the scans of one label and finds its first: one index range.
+    __table_args__ = (
+        Index("ix_scan_serial", "serial"),
+        Index("ix_scan_serial_run_time", "serial", "label_run_id", "scanned_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
     label_run_id: int = Field(foreign_key="label_run.id", index=True)
