@@ -1,7 +1,7 @@
 """scan index by serial, run and time
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0002
 Create Date: 2026-12-03 17:45:31.440556
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
