@@ -57,6 +57,9 @@ class IngestOptions:
     stats_every_s: float = 60.0
     lock_timeout_s: float = 2.0
     max_backoff_s: float = 30.0
+    # 5 in production; 4 (MQTT 3.1.1, clean_session=False) for brokers that speak
+    # no MQTT 5, such as the demo's embedded one.
+    mqtt_version: int = 5
 
     @property
     def receive_maximum(self) -> int:
@@ -187,12 +190,22 @@ class Ingester:
     # ------------------------------------------------------------ MQTT
 
     def _make_client(self) -> BufferedClient:
-        client = BufferedClient(
-            mqtt.CallbackAPIVersion.VERSION2,
-            client_id=self.options.client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
-        )
+        if self.options.mqtt_version == 5:
+            client = BufferedClient(
+                mqtt.CallbackAPIVersion.VERSION2,
+                client_id=self.options.client_id,
+                protocol=mqtt.MQTTv5,
+                manual_ack=True,
+            )
+        else:
+            client = BufferedClient(
+                mqtt.CallbackAPIVersion.VERSION2,
+                client_id=self.options.client_id,
+                protocol=mqtt.MQTTv311,
+                clean_session=False,
+                manual_ack=True,
+            )
+
         url = urlsplit(self.settings.mqtt_url)
         if url.username:
             client.username_pw_set(unquote(url.username), unquote(url.password or ""))
@@ -218,13 +231,18 @@ class Ingester:
         self._backoff = min(self._backoff * 2, self.options.max_backoff_s)
         self._forget_pending()
         try:
-            self._client.connect(
-                url.hostname or "127.0.0.1",
-                port,
-                keepalive=self.options.keepalive_s,
-                clean_start=False,
-                properties=properties,
-            )
+            if self.options.mqtt_version == 5:
+                self._client.connect(
+                    url.hostname or "127.0.0.1",
+                    port,
+                    keepalive=self.options.keepalive_s,
+                    clean_start=False,
+                    properties=properties,
+                )
+            else:
+                self._client.connect(
+                    url.hostname or "127.0.0.1", port, self.options.keepalive_s
+                )
         except OSError as error:
             log.warning(
                 "cannot reach the broker at %s:%s: %s", url.hostname, port, error
@@ -250,7 +268,10 @@ class Ingester:
             flags.session_present,
         )
         topic = topic_filter(self.settings.mqtt_topic_prefix, self.options.share)
-        client.subscribe(topic, options=SubscribeOptions(qos=1))
+        if self.options.mqtt_version == 5:
+            client.subscribe(topic, options=SubscribeOptions(qos=1))
+        else:
+            client.subscribe(topic, qos=1)
 
     def _on_subscribe(
         self, client: Any, userdata: Any, mid: int, reasons: Any, properties: Any
