@@ -32,14 +32,16 @@ class Publisher:
         client_id: str = "",
         backlog: int = 1000,
         timeout_s: float = 30.0,
-        protocol: mqtt.MQTTProtocolVersion = mqtt.MQTTv5,
+        protocol: int = mqtt.MQTTv5,
     ) -> None:
         self.backlog = backlog
         self.timeout_s = timeout_s
         self.published = 0
         self._waiting: collections.deque[mqtt.MQTTMessageInfo] = collections.deque()
         self._client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTProtocolVersion(protocol),
         )
         self._client.max_inflight_messages_set(backlog)
         url = urlsplit(mqtt_url)
