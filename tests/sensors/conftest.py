@@ -1,17 +1,8 @@
-"""A real Mosquitto per test on a free port, a registered orchard, the ingester.
-
-The broker is started from the Debian package's binary with a configuration
-written for the test: no queue limit (the ingester's session must hold every
-message while it is away) and, when asked, persistence so a restart keeps the
-session.
-"""
+"""A real Mosquitto per test on a free port (tests/mosquitto.py), a registered
+orchard, the ingester."""
 
 from __future__ import annotations
 
-import getpass
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from factories import make_coop, make_orchard
+from mosquitto import Broker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -30,66 +22,6 @@ from appletrace.sensors.publisher import Publisher
 from appletrace.trace.devices import add_device
 from appletrace.trace.settings import Settings
 from appletrace.trace.summaries import SUMMARIZED
-
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Broker:
-    """A Mosquitto process on a free port; ``restart`` keeps its sessions."""
-
-    def __init__(self, folder: Path, persistence: bool) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"mqtt://127.0.0.1:{self.port}"
-        self.config = folder / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "max_queued_messages 0\n"
-            f"persistence {'true' if persistence else 'false'}\n"
-            f"persistence_location {folder}/\n"
-            "autosave_interval 1\n"
-            # Started as root, Mosquitto drops to user 'mosquitto', which cannot
-            # write its persistence file into the test's private folder.
-            f"user {getpass.getuser()}\n"
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the broker and wait until it accepts connections."""
-        with open(self.folder / "mosquitto.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [MOSQUITTO, "-c", str(self.config)], stdout=log, stderr=log
-            )
-
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-
-        raise RuntimeError(f"mosquitto did not start on port {self.port}")
-
-    def stop(self) -> None:
-        """Stop gracefully: Mosquitto writes its persistence file on SIGTERM."""
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-    def restart(self) -> None:
-        """Stop and start again on the same port."""
-        self.stop()
-        self.start()
 
 
 @pytest.fixture
