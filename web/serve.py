@@ -29,6 +29,9 @@ from appletrace.trace.settings import Settings
 log = logging.getLogger(__name__)
 
 THREADS = 4
+# Worker pid, time, request line, status, bytes, duration: no client address,
+# which is the front proxy's to log, and the pid tells the workers apart.
+ACCESS_LOG_FORMAT = 'pid=%(p)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms'
 WORKER_CLASSES = ("gthread", "sync", "gthread-keepalive")
 
 
@@ -38,12 +41,17 @@ def default_workers() -> int:
 
 
 def gunicorn_options(
-    host: str, port: int, workers: int, worker_class: str = "gthread"
+    host: str,
+    port: int,
+    workers: int,
+    worker_class: str = "gthread",
+    access_log: str | None = None,
 ) -> dict[str, Any]:
     """The gunicorn configuration ``serve`` runs with.
 
     ``gthread`` is the bounded, balanced default; ``sync`` and
     ``gthread-keepalive`` (gunicorn's own gthread defaults) exist to compare.
+    ``access_log`` is a file (or ``-``) for one line per request.
     """
     options: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -53,7 +61,8 @@ def gunicorn_options(
         "graceful_timeout": 20,
         "timeout": 30,
         "backlog": 2048,
-        "accesslog": None,
+        "accesslog": access_log,
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         # Several servers (tests, benchmarks) must not fight over one socket path.
         "control_socket_disable": True,
@@ -111,6 +120,12 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
     help="gthread: 4 threads, as many connections, no keep-alive; the others "
     "only to compare (bench/scan.py).",
 )
+@click.option(
+    "--access-log",
+    default=None,
+    help="File ('-' for standard output) for one line per request with the "
+    "worker's pid [default: none; nginx logs requests].",
+)
 @pass_context
 def serve(
     context: CliContext,
@@ -119,6 +134,7 @@ def serve(
     port: int,
     workers: int | None,
     worker_class: str,
+    access_log: str | None,
 ) -> None:
     """Serve the consumer pages and the resolver over HTTP."""
     settings = context.settings
@@ -130,5 +146,7 @@ def serve(
         create_app(settings).run(host=host, port=port, threaded=True)
         return
 
-    options = gunicorn_options(host, port, workers or default_workers(), worker_class)
+    options = gunicorn_options(
+        host, port, workers or default_workers(), worker_class, access_log
+    )
     run_gunicorn(settings, options)
