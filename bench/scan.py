@@ -177,14 +177,30 @@ def _fill_readings(dbname: str, readings: int) -> None:
         "10 + random() * 15, 'Cel', now() FROM generate_series(0, %s - 1) g",
         (ORCHARDS, ORCHARDS, readings),
     )
+    # Sunshine as the model stores it: seconds above 120 W/m², or (with hour
+    # masks) the count of irradiance readings above it.
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={dbname}") as conn:
+        columns = {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'daily_summary'"
+            )
+        }
+    if "sunshine_count" in columns:
+        sun_columns = "sunshine_count, temperature_hours, irradiance_hours"
+        sun_values = "30 + floor(random() * 25)::int, 16777215, 16777215"
+    else:
+        sun_columns, sun_values = "sunshine_s", "18000 + random() * 14400"
+
     sql(
         dbname,
         "INSERT INTO daily_summary (orchard_id, day, temperature_min, temperature_max, "
         "temperature_sum, temperature_count, humidity_sum, humidity_count, pm25_sum, "
-        "pm25_count, irradiance_sum, irradiance_count, sunshine_s, altitude_sum, "
+        f"pm25_count, irradiance_sum, irradiance_count, {sun_columns}, altitude_sum, "
         "altitude_count, updated_at) "
         "SELECT o.id, d::date, t.lo, t.lo + 9 + random() * 6, (t.lo + 7) * 144, 144, "
-        "75 * 144, 144, 12 * 144, 144, 250 * 144, 144, 18000 + random() * 14400, "
+        f"75 * 144, 144, 12 * 144, 144, 250 * 144, 144, {sun_values}, "
         "o.altitude_m * 24, 24, now() "
         "FROM orchard o, generate_series(%s::date, %s::date, interval '1 day') d, "
         "LATERAL (SELECT 6 + 8 * sin(extract(doy FROM d) / 58.0) + random() AS lo) t",
