@@ -29,7 +29,7 @@ from appletrace.labels.runs import make_job
 from appletrace.sensors.embedded_broker import MQTT_VERSION, EmbeddedBroker
 from appletrace.sensors.ingest import Ingester, IngestOptions, Stats
 from appletrace.sensors.publisher import Publisher
-from appletrace.sensors.simulate import generate
+from appletrace.sensors.simulate import SimMessage, generate
 from appletrace.trace import devices as device_service
 from appletrace.trace import label_runs, migrate
 from appletrace.trace import lots as lot_service
@@ -157,7 +157,8 @@ def demo(
 
     plan = Plan(30 if fast else days, interval, label_count, harvest_date(date.today()))
     port = port or _free_port(host)
-    base_url = f"http://{_lan_address()}:{port}"
+    public = _lan_address() if host in ("0.0.0.0", "::") else host
+    base_url = f"http://{public}:{port}"
     settings = _demo_settings(settings, base_url)
     began = time.monotonic()
 
@@ -279,6 +280,22 @@ def _publish(settings, device_ids, plan, start, total) -> int:
             bar.update()
 
     return sent
+
+
+def _season_messages(
+    device_ids: list[str], plan: Plan, start: datetime
+) -> Iterator[SimMessage]:
+    # One generator per device, so each reports its own orchard's GPS altitude.
+    for seed, (device_id, values) in enumerate(zip(device_ids, ORCHARDS, strict=True)):
+        yield from generate(
+            [device_id],
+            start,
+            plan.days,
+            plan.interval_s,
+            faulty_share=0.003,
+            seed=2025 + seed,
+            altitude_m=float(values["altitude_m"]),
+        )
 
 
 def _wait_for_ingester(ingester: Ingester, sent: int, timeout_s: float = 120) -> None:

@@ -33,12 +33,28 @@ class Scene:
     provenance: dict
 
 
+ALL_HOURS = (1 << 24) - 1
+
+
 def season(session: Session, orchard_id: int, first: date, last: date) -> None:
-    """Daily summaries with a plausible Zhaotong season; a gap of three days."""
+    """Daily summaries of a plausible Zhaotong season; a gap of three days.
+
+    Each day has readings in every hour (144 a day); sunshine is stored the way
+    the model keeps it (seconds above 120 W/m², or the count of such readings).
+    """
+    columns = DailySummary.model_fields
     day, n = first, 0
     while day <= last:
         if not 30 <= n < 33:
             low = 8.0 + 6.0 * math.sin(n / 58.0)
+            sun_h = 4 + n % 6
+            extra: dict = {}
+            if "sunshine_s" in columns:
+                extra["sunshine_s"] = 3600.0 * sun_h
+            if "sunshine_count" in columns:
+                extra["sunshine_count"] = 6 * sun_h
+                extra["temperature_hours"] = extra["irradiance_hours"] = ALL_HOURS
+
             session.add(
                 DailySummary(
                     orchard_id=orchard_id,
@@ -53,7 +69,7 @@ def season(session: Session, orchard_id: int, first: date, last: date) -> None:
                     pm25_count=144,
                     irradiance_sum=260.0 * 144,
                     irradiance_count=144,
-                    sunshine_s=3600.0 * (4 + n % 6),
+                    **extra,
                 )
             )
 
