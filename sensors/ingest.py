@@ -16,7 +16,7 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -76,6 +76,7 @@ class Stats:
     database_errors: int = 0
     connects: int = 0
     newest_us: int | None = None
+    pending_peak: int = 0
     unlogged_rejections: int = 0
     warnings_left: int = WARNINGS_PER_PERIOD
     since: float = field(default_factory=time.monotonic)
@@ -153,7 +154,11 @@ class Ingester:
         return deadline is not None and time.monotonic() < deadline
 
     def _step(self) -> None:
-        rc = self._client.loop(timeout=self._poll_timeout())
+        if self._full():
+            rc = self._write_only()
+        else:
+            rc = self._client.loop(timeout=self._poll_timeout())
+
         if rc != mqtt.MQTT_ERR_SUCCESS:
             self._lost(rc)
             self._connack_deadline = None
@@ -164,6 +169,28 @@ class Ingester:
             self._submit()
 
         self._maybe_log_stats()
+
+    def _full(self) -> bool:
+        # A broker keeps to our Receive Maximum, so this holds only when it does
+        # not: Mosquitto 2.0.11 sends a whole backlog queued while we were away
+        # once the first PUBACK arrives. Not reading lets TCP push back instead,
+        # and memory stays flat.
+        limit = self.options.receive_maximum + self.options.batch_size
+        return len(self._pending) >= limit
+
+    def _write_only(self) -> mqtt.MQTTErrorCode:
+        """Send acks and keepalives, and wait for the writer, without reading."""
+        rc = self._client.loop_write()
+        if rc == mqtt.MQTT_ERR_SUCCESS:
+            rc = self._client.loop_misc()
+
+        flight = self._in_flight
+        if flight is not None:
+            wait([flight.future], timeout=POLL_S)
+        else:
+            self._stop.wait(POLL_WRITING_S)
+
+        return rc
 
     def _poll_timeout(self) -> float:
         if self._in_flight is not None:
@@ -205,6 +232,7 @@ class Ingester:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish_fast = self._on_publish
+        client.pause_reading = self._full
         return client
 
     def _connect(self) -> None:
@@ -273,7 +301,10 @@ class Ingester:
         log.info("disconnected from the broker: %s", reason)
 
     def _on_publish(self, mid: int, qos: int, topic: bytes, payload: bytes) -> None:
-        self._pending.append((mid, qos, topic, payload, time.time()))
+        pending = self._pending
+        pending.append((mid, qos, topic, payload, time.time()))
+        if len(pending) > self.stats.pending_peak:
+            self.stats.pending_peak = len(pending)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         # Packets paho decoded itself (the first of each read, or unusual ones).
