@@ -6,9 +6,12 @@ lets each consumer drain its session in turn and measures readings/s, CPU µs
 per reading and peak memory:
 
   (a) a bare paho subscriber that only counts (QoS 1, acks on receipt);
-  (b) Node-RED (npm node-red 4, the last to run on Node.js 20, installed at run time under build/bench): an
-      'mqtt in' node and a function node batching rows into PostgreSQL through
-      node-postgres (QoS 1, acks on receipt, no dedup, no summaries);
+  (b) Node-RED (npm node-red 4, the last to run on Node.js 20, installed at
+      run time under build/bench): an 'mqtt in' node and a function node
+      batching rows into PostgreSQL through node-postgres (QoS 1, acks on
+      receipt, no dedup, no summaries), with MQTT 3.1.1 (its default) and 5.
+      Its broker node sends no Receive Maximum, so Mosquitto keeps 20 messages
+      in flight to it; the bare subscriber and the ingester ask for 2,000;
   (c) 'appletrace ingest' into SQLite and into PostgreSQL (QoS 1, ack after
       commit, dedup, daily summaries).
 
@@ -51,13 +54,17 @@ from appletrace.sensors.publisher import Publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "build" / "bench"
-PG_ADMIN = os.environ.get("APPLETRACE_BENCH_PG", "host=127.0.0.1 user=postgres dbname=test")
+PG_ADMIN = os.environ.get(
+    "APPLETRACE_BENCH_PG", "host=127.0.0.1 user=postgres dbname=test"
+)
 PG_HOST = "postgresql://postgres@127.0.0.1:5432"
 DEVICES = [f"bench-{i:02d}" for i in range(1, 21)]
 QUANTITY_CYCLE = ("temperature", "humidity", "pm25", "irradiance")
 TOPIC = "orchard/+/readings"
+RECEIVE_MAXIMUM = 2000  # what 'appletrace ingest' asks for with its default batch
 TICK = os.sysconf("SC_CLK_TCK")
 STARTED: list[subprocess.Popen[bytes]] = []
+SESSIONS: list[str] = []
 
 
 def spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
@@ -159,6 +166,20 @@ def make_session(url: str, client_id: str) -> None:
     client.loop(0.05)
 
 
+def drop_session(url: str, client_id: str) -> None:
+    """End a client id's session so it queues nothing more."""
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    port = int(url.rsplit(":", 1)[1])
+    client.connect("127.0.0.1", port, clean_start=True)
+    for _ in range(10):
+        client.loop(0.02)
+
+    client.disconnect()
+    client.loop(0.05)
+
+
 # ---------------------------------------------------------------- databases
 
 
@@ -231,7 +252,9 @@ def empty_readings(url: str) -> None:
 # ---------------------------------------------------------------- messages
 
 
-def messages(count: int, per_message: int, offset_s: int) -> Iterator[tuple[str, bytes]]:
+def messages(
+    count: int, per_message: int, offset_s: int
+) -> Iterator[tuple[str, bytes]]:
     """``count`` readings, ``per_message`` to a message, at distinct times."""
     start = 1_748_736_000 + offset_s  # 2025-06-01, so every round is in the past
     quantities = QUANTITY_CYCLE[:per_message]
@@ -335,6 +358,8 @@ def bare_subscriber(url: str, expected: int) -> None:
     client.on_message = on_message
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 86_400
+    # The same window the ingester asks for: without it Mosquitto allows 20.
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
     port = int(url.rsplit(":", 1)[1])
     client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_forever()
@@ -419,8 +444,15 @@ class NodeRed:
             self.install.mkdir(parents=True, exist_ok=True)
             print("installing node-red and pg with npm ...", flush=True)
             subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--silent",
-                 "node-red@4", "pg@8"],
+                [
+                    "npm",
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--silent",
+                    "node-red@4",
+                    "pg@8",
+                ],
                 cwd=self.install,
                 check=True,
             )
@@ -438,7 +470,9 @@ class NodeRed:
     def flows(self, expected_rows: int) -> None:
         port = self.url.rsplit(":", 1)[1]
         flows = json.loads(NODE_RED_FLOWS)
-        flows[1].update(port=port, clientid=self.client_id, protocolVersion=self.protocol)
+        flows[1].update(
+            port=port, clientid=self.client_id, protocolVersion=self.protocol
+        )
         flows[3]["func"] = NODE_RED_FUNCTION.replace("EXPECTED", str(expected_rows))
         (self.user_dir / "flows.json").write_text(json.dumps(flows))
 
@@ -448,14 +482,26 @@ class NodeRed:
 
         self.flows(readings)
         log = self.user_dir / "node-red.log"
-        env = {**os.environ, "BENCH_PG_URL": self.pg_url,
-               "NODE_PATH": str(self.install / "node_modules")}
+        env = {
+            **os.environ,
+            "BENCH_PG_URL": self.pg_url,
+            "NODE_PATH": str(self.install / "node_modules"),
+        }
         script = self.install / "node_modules" / "node-red" / "red.js"
         with open(log, "wb") as out:
             process = spawn(
-                ["node", str(script), "--userDir", str(self.user_dir),
-                 "--port", str(free_port()), "flows.json"],
-                env=env, stdout=out, stderr=subprocess.STDOUT,
+                [
+                    "node",
+                    str(script),
+                    "--userDir",
+                    str(self.user_dir),
+                    "--port",
+                    str(free_port()),
+                    "flows.json",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
 
         def committed() -> int:
@@ -464,8 +510,9 @@ class NodeRed:
             return int(marks[-1].rsplit(" ", 1)[1]) if marks else 0
 
         try:
-            return measure(process, log_has(log, "Connected to broker"), committed,
-                           readings)
+            return measure(
+                process, log_has(log, "Connected to broker"), committed, readings
+            )
         except RuntimeError:
             print(log.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
@@ -481,7 +528,9 @@ module.exports = {
     httpNodeRoot: false,
     logging: { console: { level: 'info', metrics: false, audit: false } },
     functionGlobalContext: {
-        pgPool: new (require('pg').Pool)({ connectionString: process.env.BENCH_PG_URL, max: 4 }),
+        pgPool: new (require('pg').Pool)({
+            connectionString: process.env.BENCH_PG_URL, max: 4,
+        }),
     },
 };
 """
@@ -505,11 +554,13 @@ if (!state) {
             values.push(`($${b + 1}, $${b + 2}, to_timestamp($${b + 3}), $${b + 4})`);
             params.push(r[0], r[1], r[2], r[3]);
         });
-        pool.query('INSERT INTO nodered_reading (device_id, quantity, taken_at, value) VALUES '
-                   + values.join(','), params)
+        const sql = 'INSERT INTO nodered_reading (device_id, quantity, taken_at, '
+            + 'value) VALUES ' + values.join(',');
+        pool.query(sql, params)
             .then(() => {
                 state.committed += rows.length;
-                if (state.committed >= EXPECTED || state.committed % 20000 < rows.length) {
+                const step = state.committed % 20000 < rows.length;
+                if (state.committed >= EXPECTED || step) {
                     node.warn('bench-rows ' + state.committed);
                 }
             })
@@ -561,15 +612,21 @@ def ingest_rounds(args: argparse.Namespace, url: str, consumers: list) -> dict:
         seconds = publish_backlog(
             url, args.readings, args.per_message, round_ * 20 * 86_400
         )
-        print(f"round {round_ + 1}: queued {args.readings} readings in {seconds:.1f} s",
-              flush=True)
-        order = consumers[round_ % len(consumers):] + consumers[:round_ % len(consumers)]
+        print(
+            f"round {round_ + 1}: queued {args.readings} readings in {seconds:.1f} s",
+            flush=True,
+        )
+        order = (
+            consumers[round_ % len(consumers) :] + consumers[: round_ % len(consumers)]
+        )
         for consumer in order:
             drain = consumer.drain(args.readings)
             results[consumer.name].append(drain)
-            print(f"  {consumer.name:40s} {drain.rate:10,.0f} readings/s "
-                  f"{drain.cpu_us:6.1f} CPU-us/reading {drain.peak_rss_mb:6.0f} MB",
-                  flush=True)
+            print(
+                f"  {consumer.name:40s} {drain.rate:10,.0f} readings/s "
+                f"{drain.cpu_us:6.1f} CPU-us/reading {drain.peak_rss_mb:6.0f} MB",
+                flush=True,
+            )
 
     return results
 
@@ -578,12 +635,16 @@ def report_rounds(args: argparse.Namespace, results: dict[str, list[Drain]]) -> 
     rates = {n: statistics.median(d.rate for d in ds) for n, ds in results.items()}
     anchors = [n for n in results if n.startswith(("bare", "Node-RED"))]
     print()
-    print(f"Draining {args.readings:,} queued readings ({args.per_message} per "
-          f"message) at QoS 1, from the consumer's connection to its last commit; "
-          f"medians of {args.rounds} rounds")
+    print(
+        f"Draining {args.readings:,} queued readings ({args.per_message} per "
+        f"message) at QoS 1, from the consumer's connection to its last commit; "
+        f"medians of {args.rounds} rounds"
+    )
     header = f"{'consumer':34s} {'readings/s':>11s} {'CPU µs/rdg':>11s} {'peak MB':>8s}"
-    print(header + "".join(f" {'× ' + n.split(',')[0][:4] + n[-5:]:>13s}"
-                           for n in anchors))
+    print(
+        header
+        + "".join(f" {'× ' + n.split(',')[0][:4] + n[-5:]:>13s}" for n in anchors)
+    )
     for name, drains in results.items():
         cpu = statistics.median(d.cpu_us for d in drains)
         peak = statistics.median(d.peak_rss_mb for d in drains)
@@ -597,28 +658,37 @@ def memory_phase(args: argparse.Namespace, url: str, ours: list[Ours]) -> None:
     print()
     print(f"Peak RSS of 'appletrace ingest' over {args.memory_readings:,} readings")
     for consumer in ours:
+        for other in SESSIONS:
+            drop_session(url, other)
+
         make_session(url, consumer.client_id)
         publish_backlog(url, args.memory_readings, args.per_message, 100 * 86_400)
         drain = consumer.drain(args.memory_readings)
         verdict = "under" if drain.peak_rss_mb < 50 else "NOT under"
-        print(f"  {consumer.name:40s} peak RSS {drain.peak_rss_mb:5.1f} MB "
-              f"({verdict} 50 MB), {drain.rate:,.0f} readings/s")
+        print(
+            f"  {consumer.name:40s} peak RSS {drain.peak_rss_mb:5.1f} MB "
+            f"({verdict} 50 MB), {drain.rate:,.0f} readings/s"
+        )
 
 
 def provenance_phase(args: argparse.Namespace, databases: dict[str, str]) -> None:
     from appletrace.trace.db import make_engine
 
     print()
-    print(f"Reading a lot's provenance with {args.provenance_readings:,} readings "
-          "behind it (median of 50 reads; raw-readings baseline median of 3)")
+    print(
+        f"Reading a lot's provenance with {args.provenance_readings:,} readings "
+        "behind it (median of 50 reads; raw-readings baseline median of 3)"
+    )
     for label, url in databases.items():
         empty_readings(url)
         orchard_id = fill_readings(url, args.provenance_readings)
         engine = make_engine(url)
         ours = time_provenance(engine, orchard_id)
         raw = time_raw_baseline(engine)
-        print(f"  {label:12s} from daily summaries {ours * 1000:8.2f} ms   "
-              f"from raw readings {raw * 1000:10.1f} ms   ratio {raw / ours:8.0f}×")
+        print(
+            f"  {label:12s} from daily summaries {ours * 1000:8.2f} ms   "
+            f"from raw readings {raw * 1000:10.1f} ms   ratio {raw / ours:8.0f}×"
+        )
         engine.dispose()
 
 
@@ -649,8 +719,10 @@ def fill_readings(url: str, count: int) -> int:
 
     store.write(batch, [])
     store.close()
-    print(f"    stored {slots * per_slot:,} readings in {time.monotonic() - began:.0f} s",
-          flush=True)
+    print(
+        f"    stored {slots * per_slot:,} readings in {time.monotonic() - began:.0f} s",
+        flush=True,
+    )
     return orchard_id
 
 
@@ -667,9 +739,14 @@ def time_provenance(engine, orchard_id: int) -> float:
         if lot is None:
             from datetime import date
 
-            lot = Lot(organization_id=organization.id, code="BENCH-LOT",
-                      orchard_id=orchard_id, variety="富士",
-                      window_start=date(2025, 4, 20), harvested_on=date(2025, 10, 20))
+            lot = Lot(
+                organization_id=organization.id,
+                code="BENCH-LOT",
+                orchard_id=orchard_id,
+                variety="富士",
+                window_start=date(2025, 4, 20),
+                harvested_on=date(2025, 10, 20),
+            )
             session.add(lot)
             session.commit()
 
@@ -687,8 +764,11 @@ def time_raw_baseline(engine) -> float:
     """The same season numbers computed from raw readings with one SQL query."""
     from sqlalchemy import text
 
-    local = ("datetime(taken_at, '+8 hours')" if engine.dialect.name == "sqlite"
-             else "(taken_at AT TIME ZONE 'Asia/Shanghai')")
+    local = (
+        "datetime(taken_at, '+8 hours')"
+        if engine.dialect.name == "sqlite"
+        else "(taken_at AT TIME ZONE 'Asia/Shanghai')"
+    )
     day = f"date({local})" if engine.dialect.name == "sqlite" else f"{local}::date"
     sql = text(
         f"SELECT {day} AS d, quantity, min(value), max(value), avg(value), count(*) "
@@ -717,8 +797,12 @@ def main() -> None:
     parser.add_argument("--per-message", type=int, default=1, choices=(1, 2, 3, 4))
     parser.add_argument("--memory-readings", type=int, default=1_000_000)
     parser.add_argument("--provenance-readings", type=int, default=10_000_000)
-    parser.add_argument("--skip", action="append", default=[],
-                        choices=("node-red", "memory", "provenance", "rounds"))
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("node-red", "memory", "provenance", "rounds"),
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="appletrace-bench-"))
@@ -739,10 +823,17 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run(args: argparse.Namespace, url: str, databases: dict[str, str], pg_name: str,
-        workdir: Path) -> None:
-    ours = [Ours(url, database_url, label, workdir)
-            for label, database_url in databases.items()]
+def run(
+    args: argparse.Namespace,
+    url: str,
+    databases: dict[str, str],
+    pg_name: str,
+    workdir: Path,
+) -> None:
+    ours = [
+        Ours(url, database_url, label, workdir)
+        for label, database_url in databases.items()
+    ]
     consumers: list = [Bare(url, args.per_message)]
     if "node-red" not in args.skip:
         for protocol in ("4", "5"):
@@ -751,6 +842,7 @@ def run(args: argparse.Namespace, url: str, databases: dict[str, str], pg_name: 
             consumers.append(node_red)
 
     consumers += ours
+    SESSIONS.extend(c.client_id for c in consumers)
     if "rounds" not in args.skip:
         for consumer in consumers:
             make_session(url, consumer.client_id)

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -28,6 +28,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from appletrace.sensors.batch import Message
 from appletrace.sensors.client import BufferedClient
+from appletrace.sensors.stats import Reporter, Stats
 from appletrace.sensors.store import Store, Written
 from appletrace.sensors.writer import Writer
 from appletrace.trace.settings import Settings
@@ -38,7 +39,6 @@ MAX_RECEIVE_MAXIMUM = 65_535
 POLL_S = 0.2
 POLL_WRITING_S = 0.002
 CONNACK_TIMEOUT_S = 10.0
-WARNINGS_PER_PERIOD = 10
 
 # (packet id, QoS, topic, payload, received at as Unix seconds)
 Pending = tuple[int, int, bytes, bytes, float]
@@ -65,24 +65,6 @@ class IngestOptions:
 
 
 @dataclass
-class Stats:
-    """Counters since start; ``newest_us`` is the newest stored reading's time."""
-
-    received: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    batches: int = 0
-    database_errors: int = 0
-    connects: int = 0
-    newest_us: int | None = None
-    pending_peak: int = 0
-    unlogged_rejections: int = 0
-    warnings_left: int = WARNINGS_PER_PERIOD
-    since: float = field(default_factory=time.monotonic)
-
-
-@dataclass
 class InFlight:
     """The batch the writer thread is committing: the head of the pending list."""
 
@@ -105,6 +87,7 @@ class Ingester:
         self.settings = settings
         self.options = options or IngestOptions()
         self.stats = Stats()
+        self.reporter = Reporter(self.stats, self.options.stats_every_s)
         self.store = Store(
             settings.database_url, settings.timezone, self.options.lock_timeout_s
         )
@@ -120,7 +103,6 @@ class Ingester:
         self._next_connect_at = 0.0
         self._connack_deadline: float | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="appletrace-writer")
-        self._next_stats = time.monotonic() + self.options.stats_every_s
         self._client = self._make_client()
 
     def stop(self) -> None:
@@ -168,7 +150,7 @@ class Ingester:
         if self._in_flight is None and self._due():
             self._submit()
 
-        self._maybe_log_stats()
+        self.reporter.maybe_log()
 
     def _full(self) -> bool:
         # A broker keeps to our Receive Maximum, so this holds only when it does
@@ -188,7 +170,7 @@ class Ingester:
         if flight is not None:
             wait([flight.future], timeout=POLL_S)
         else:
-            self._stop.wait(POLL_WRITING_S)
+            self._stop.wait(POLL_S)
 
         return rc
 
@@ -196,7 +178,7 @@ class Ingester:
         if self._in_flight is not None:
             return POLL_WRITING_S
 
-        if not self._pending:
+        if not self._pending or not self.writer.ready():
             return POLL_S
 
         deadline = self._pending[0][4] + self.options.batch_wait_s
@@ -355,56 +337,13 @@ class Ingester:
             self.stats.database_errors += 1
             return
 
-        self._count(flight.count, written)
+        self.stats.count(flight.count, written)
         if flight.generation == self._generation:
             acked = self._pending[: flight.count]
             del self._pending[: flight.count]
             self._client.ack_many([mid for mid, qos, _, _, _ in acked if qos == 1])
 
-        self._warn(written.refusals)
-
-    def _count(self, received: int, written: Written) -> None:
-        stats = self.stats
-        stats.received += received
-        stats.stored += written.stored
-        stats.duplicates += written.duplicates
-        stats.rejected += written.rejected
-        stats.batches += 1
-        if written.newest_us is not None:
-            stats.newest_us = max(stats.newest_us or 0, written.newest_us)
-
-    def _warn(self, refusals: list[tuple[str, str]]) -> None:
-        for topic, reason in refusals:
-            if self.stats.warnings_left > 0:
-                self.stats.warnings_left -= 1
-                log.warning("rejected a message on %s: %s", topic, reason)
-            else:
-                self.stats.unlogged_rejections += 1
-
-    def _maybe_log_stats(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if now < self._next_stats and not force:
-            return
-
-        stats = self.stats
-        lag = None
-        if stats.newest_us is not None:
-            lag = time.time() - stats.newest_us / 1_000_000
-
-        log.info(
-            "received %d, stored %d, duplicates %d, rejected %d (%d not logged), "
-            "database errors %d, lag %s s",
-            stats.received,
-            stats.stored,
-            stats.duplicates,
-            stats.rejected,
-            stats.unlogged_rejections,
-            stats.database_errors,
-            "-" if lag is None else f"{lag:.0f}",
-        )
-        stats.warnings_left = WARNINGS_PER_PERIOD
-        stats.unlogged_rejections = 0
-        self._next_stats = now + self.options.stats_every_s
+        self.reporter.warn(written.refusals)
 
     # ------------------------------------------------------------ shutdown
 
@@ -420,7 +359,7 @@ class Ingester:
                 self._client.loop(timeout=0.05)
 
         self._executor.shutdown(wait=True)
-        self._maybe_log_stats(force=True)
+        self.reporter.maybe_log(force=True)
         self.store.close()
         log.info("stopped")
 
