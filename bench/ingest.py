@@ -6,10 +6,12 @@ lets each consumer drain its session in turn and measures readings/s, CPU µs
 per reading and peak memory:
 
   (a) a bare paho subscriber that only counts (QoS 1, acks on receipt);
-  (b) Node-RED (npm node-red 4, the last to run on Node.js 20, installed at run
-      time under build/bench): an
-      'mqtt in' node and a function node batching rows into PostgreSQL through
-      node-postgres (QoS 1, acks on receipt, no dedup, no summaries);
+  (b) Node-RED (npm node-red 4, the last to run on Node.js 20, installed at
+      run time under build/bench): an 'mqtt in' node and a function node
+      batching rows into PostgreSQL through node-postgres (QoS 1, acks on
+      receipt, no dedup, no summaries), with MQTT 3.1.1 (its default) and 5.
+      Its broker node sends no Receive Maximum, so Mosquitto keeps 20 messages
+      in flight to it; the bare subscriber and the ingester ask for 2,000;
   (c) 'appletrace ingest' into SQLite and into PostgreSQL (QoS 1, ack after
       commit, dedup, daily summaries).
 
@@ -59,8 +61,10 @@ PG_HOST = "postgresql://postgres@127.0.0.1:5432"
 DEVICES = [f"bench-{i:02d}" for i in range(1, 21)]
 QUANTITY_CYCLE = ("temperature", "humidity", "pm25", "irradiance")
 TOPIC = "orchard/+/readings"
+RECEIVE_MAXIMUM = 2000  # what 'appletrace ingest' asks for with its default batch
 TICK = os.sysconf("SC_CLK_TCK")
 STARTED: list[subprocess.Popen[bytes]] = []
+SESSIONS: list[str] = []
 
 
 def spawn(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
@@ -157,6 +161,20 @@ def make_session(url: str, client_id: str) -> None:
     deadline = time.monotonic() + 10
     while not done["ok"] and time.monotonic() < deadline:
         client.loop(0.05)
+
+    client.disconnect()
+    client.loop(0.05)
+
+
+def drop_session(url: str, client_id: str) -> None:
+    """End a client id's session so it queues nothing more."""
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    port = int(url.rsplit(":", 1)[1])
+    client.connect("127.0.0.1", port, clean_start=True)
+    for _ in range(10):
+        client.loop(0.02)
 
     client.disconnect()
     client.loop(0.05)
@@ -340,6 +358,8 @@ def bare_subscriber(url: str, expected: int) -> None:
     client.on_message = on_message
     properties = Properties(PacketTypes.CONNECT)
     properties.SessionExpiryInterval = 86_400
+    # The same window the ingester asks for: without it Mosquitto allows 20.
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
     port = int(url.rsplit(":", 1)[1])
     client.connect("127.0.0.1", port, clean_start=False, properties=properties)
     client.loop_forever()
@@ -534,13 +554,13 @@ if (!state) {
             values.push(`($${b + 1}, $${b + 2}, to_timestamp($${b + 3}), $${b + 4})`);
             params.push(r[0], r[1], r[2], r[3]);
         });
-        pool.query('INSERT INTO nodered_reading (device_id, quantity, taken_at, value)'
-                   + ' VALUES '
-                   + values.join(','), params)
+        const sql = 'INSERT INTO nodered_reading (device_id, quantity, taken_at, '
+            + 'value) VALUES ' + values.join(',');
+        pool.query(sql, params)
             .then(() => {
                 state.committed += rows.length;
-                if (state.committed >= EXPECTED
-                    || state.committed % 20000 < rows.length) {
+                const step = state.committed % 20000 < rows.length;
+                if (state.committed >= EXPECTED || step) {
                     node.warn('bench-rows ' + state.committed);
                 }
             })
@@ -638,6 +658,9 @@ def memory_phase(args: argparse.Namespace, url: str, ours: list[Ours]) -> None:
     print()
     print(f"Peak RSS of 'appletrace ingest' over {args.memory_readings:,} readings")
     for consumer in ours:
+        for other in SESSIONS:
+            drop_session(url, other)
+
         make_session(url, consumer.client_id)
         publish_backlog(url, args.memory_readings, args.per_message, 100 * 86_400)
         drain = consumer.drain(args.memory_readings)
@@ -819,6 +842,7 @@ def run(
             consumers.append(node_red)
 
     consumers += ours
+    SESSIONS.extend(c.client_id for c in consumers)
     if "rounds" not in args.skip:
         for consumer in consumers:
             make_session(url, consumer.client_id)

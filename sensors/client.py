@@ -8,7 +8,8 @@ subclass reads the socket in 64 KiB chunks, decodes the PUBLISH packets already
 in that buffer itself (topic, packet id, payload; their properties are skipped,
 as this client asks for none) and hands them to ``on_publish_fast``, and queues
 a batch's PUBACKs as one write. Every other packet, and any packet not whole in
-the buffer, goes through paho as usual.
+the buffer, goes through paho as usual. ``pause_reading`` lets the owner stop
+reading when it holds enough unacknowledged messages.
 
 It relies on private parts of paho 2.x (``_sock_recv``, ``_in_packet``,
 ``_packet_queue``); ``pyproject.toml`` pins paho below 3 and the broker tests
@@ -41,6 +42,7 @@ class BufferedClient(mqtt.Client):
         self._read_buffer = b""
         self._read_pos = 0
         self.on_publish_fast: PublishHandler | None = None
+        self.pause_reading: Callable[[], bool] = lambda: False
 
     def _sock_recv(self, bufsize: int) -> bytes:
         buffer, pos = self._read_buffer, self._read_pos
@@ -62,6 +64,9 @@ class BufferedClient(mqtt.Client):
         while self._sock is not None:
             if self.on_publish_fast is not None and self._in_packet["command"] == 0:
                 self._decode_publishes(self.on_publish_fast)
+
+            if self.pause_reading():
+                break
 
             rc = super().loop_read(1)
             # select() only sees the socket: bytes left in the buffer must be

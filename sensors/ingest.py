@@ -16,8 +16,8 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -28,6 +28,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from appletrace.sensors.batch import Message
 from appletrace.sensors.client import BufferedClient
+from appletrace.sensors.stats import Reporter, Stats
 from appletrace.sensors.store import Store, Written
 from appletrace.sensors.writer import Writer
 from appletrace.trace.settings import Settings
@@ -38,7 +39,6 @@ MAX_RECEIVE_MAXIMUM = 65_535
 POLL_S = 0.2
 POLL_WRITING_S = 0.002
 CONNACK_TIMEOUT_S = 10.0
-WARNINGS_PER_PERIOD = 10
 
 # (packet id, QoS, topic, payload, received at as Unix seconds)
 Pending = tuple[int, int, bytes, bytes, float]
@@ -68,23 +68,6 @@ class IngestOptions:
 
 
 @dataclass
-class Stats:
-    """Counters since start; ``newest_us`` is the newest stored reading's time."""
-
-    received: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    batches: int = 0
-    database_errors: int = 0
-    connects: int = 0
-    newest_us: int | None = None
-    unlogged_rejections: int = 0
-    warnings_left: int = WARNINGS_PER_PERIOD
-    since: float = field(default_factory=time.monotonic)
-
-
-@dataclass
 class InFlight:
     """The batch the writer thread is committing: the head of the pending list."""
 
@@ -107,6 +90,7 @@ class Ingester:
         self.settings = settings
         self.options = options or IngestOptions()
         self.stats = Stats()
+        self.reporter = Reporter(self.stats, self.options.stats_every_s)
         self.store = Store(
             settings.database_url, settings.timezone, self.options.lock_timeout_s
         )
@@ -122,7 +106,6 @@ class Ingester:
         self._next_connect_at = 0.0
         self._connack_deadline: float | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="appletrace-writer")
-        self._next_stats = time.monotonic() + self.options.stats_every_s
         self._client = self._make_client()
 
     def stop(self) -> None:
@@ -156,7 +139,11 @@ class Ingester:
         return deadline is not None and time.monotonic() < deadline
 
     def _step(self) -> None:
-        rc = self._client.loop(timeout=self._poll_timeout())
+        if self._full():
+            rc = self._write_only()
+        else:
+            rc = self._client.loop(timeout=self._poll_timeout())
+
         if rc != mqtt.MQTT_ERR_SUCCESS:
             self._lost(rc)
             self._connack_deadline = None
@@ -166,13 +153,35 @@ class Ingester:
         if self._in_flight is None and self._due():
             self._submit()
 
-        self._maybe_log_stats()
+        self.reporter.maybe_log()
+
+    def _full(self) -> bool:
+        # A broker keeps to our Receive Maximum, so this holds only when it does
+        # not: Mosquitto 2.0.11 sends a whole backlog queued while we were away
+        # once the first PUBACK arrives. Not reading lets TCP push back instead,
+        # and memory stays flat.
+        limit = self.options.receive_maximum + self.options.batch_size
+        return len(self._pending) >= limit
+
+    def _write_only(self) -> mqtt.MQTTErrorCode:
+        """Send acks and keepalives, and wait for the writer, without reading."""
+        rc = self._client.loop_write()
+        if rc == mqtt.MQTT_ERR_SUCCESS:
+            rc = self._client.loop_misc()
+
+        flight = self._in_flight
+        if flight is not None:
+            wait([flight.future], timeout=POLL_S)
+        else:
+            self._stop.wait(POLL_S)
+
+        return rc
 
     def _poll_timeout(self) -> float:
         if self._in_flight is not None:
             return POLL_WRITING_S
 
-        if not self._pending:
+        if not self._pending or not self.writer.ready():
             return POLL_S
 
         deadline = self._pending[0][4] + self.options.batch_wait_s
@@ -218,6 +227,7 @@ class Ingester:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish_fast = self._on_publish
+        client.pause_reading = self._full
         return client
 
     def _connect(self) -> None:
@@ -294,7 +304,10 @@ class Ingester:
         log.info("disconnected from the broker: %s", reason)
 
     def _on_publish(self, mid: int, qos: int, topic: bytes, payload: bytes) -> None:
-        self._pending.append((mid, qos, topic, payload, time.time()))
+        pending = self._pending
+        pending.append((mid, qos, topic, payload, time.time()))
+        if len(pending) > self.stats.pending_peak:
+            self.stats.pending_peak = len(pending)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         # Packets paho decoded itself (the first of each read, or unusual ones).
@@ -345,56 +358,13 @@ class Ingester:
             self.stats.database_errors += 1
             return
 
-        self._count(flight.count, written)
+        self.stats.count(flight.count, written)
         if flight.generation == self._generation:
             acked = self._pending[: flight.count]
             del self._pending[: flight.count]
             self._client.ack_many([mid for mid, qos, _, _, _ in acked if qos == 1])
 
-        self._warn(written.refusals)
-
-    def _count(self, received: int, written: Written) -> None:
-        stats = self.stats
-        stats.received += received
-        stats.stored += written.stored
-        stats.duplicates += written.duplicates
-        stats.rejected += written.rejected
-        stats.batches += 1
-        if written.newest_us is not None:
-            stats.newest_us = max(stats.newest_us or 0, written.newest_us)
-
-    def _warn(self, refusals: list[tuple[str, str]]) -> None:
-        for topic, reason in refusals:
-            if self.stats.warnings_left > 0:
-                self.stats.warnings_left -= 1
-                log.warning("rejected a message on %s: %s", topic, reason)
-            else:
-                self.stats.unlogged_rejections += 1
-
-    def _maybe_log_stats(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if now < self._next_stats and not force:
-            return
-
-        stats = self.stats
-        lag = None
-        if stats.newest_us is not None:
-            lag = time.time() - stats.newest_us / 1_000_000
-
-        log.info(
-            "received %d, stored %d, duplicates %d, rejected %d (%d not logged), "
-            "database errors %d, lag %s s",
-            stats.received,
-            stats.stored,
-            stats.duplicates,
-            stats.rejected,
-            stats.unlogged_rejections,
-            stats.database_errors,
-            "-" if lag is None else f"{lag:.0f}",
-        )
-        stats.warnings_left = WARNINGS_PER_PERIOD
-        stats.unlogged_rejections = 0
-        self._next_stats = now + self.options.stats_every_s
+        self.reporter.warn(written.refusals)
 
     # ------------------------------------------------------------ shutdown
 
@@ -410,7 +380,7 @@ class Ingester:
                 self._client.loop(timeout=0.05)
 
         self._executor.shutdown(wait=True)
-        self._maybe_log_stats(force=True)
+        self.reporter.maybe_log(force=True)
         self.store.close()
         log.info("stopped")
 

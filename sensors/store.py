@@ -27,7 +27,10 @@ Row = tuple[str, str, int, float, str, int, int]
 # (topic, payload, reason, received µs)
 Refusal = tuple[str, bytes, str, int]
 
-SQLITE_CHUNK = 400
+# Rows per INSERT on SQLite: a batch is cut into these sizes so only five
+# statements are ever compiled and cached (SQLite allows 32,766 parameters).
+SQLITE_CHUNKS = (400, 100, 25, 5, 1)
+CACHE_ENTRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class SqliteTime:
         minute, micros = divmod(epoch_us, 60_000_000)
         prefix = self._minutes.get(minute)
         if prefix is None:
-            if len(self._minutes) > 50_000:
+            if len(self._minutes) > CACHE_ENTRIES:
                 self._minutes.clear()
 
             prefix = self._minutes[minute] = time.strftime(
@@ -213,8 +216,8 @@ class Store:
         self, cursor: sqlite3.Cursor, rows: Sequence[Row]
     ) -> Iterator[tuple[int, str, int, float]]:
         stamp = self._sqlite_time
-        for start in range(0, len(rows), SQLITE_CHUNK):
-            chunk = rows[start : start + SQLITE_CHUNK]
+        for start, end in _chunks(len(rows)):
+            chunk = rows[start:end]
             params: list[Any] = []
             keys: dict[tuple[str, str, str], Row] = {}
             for row in chunk:
@@ -278,6 +281,15 @@ class Store:
         except Exception:  # noqa: BLE001 - the link itself may be what failed
             log.debug("rollback failed; reconnecting next time", exc_info=True)
             self.close()
+
+
+def _chunks(count: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive slices whose sizes are in SQLITE_CHUNKS."""
+    start = 0
+    for size in SQLITE_CHUNKS:
+        while count - start >= size:
+            yield start, start + size
+            start += size
 
 
 def _utc(epoch_us: int) -> datetime:

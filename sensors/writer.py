@@ -161,10 +161,11 @@ class Writer:
         self.store.close()
         log.warning(
             "database write failed (%s: %s); messages stay unacknowledged, "
-            "retrying in %.1f s",
+            "retrying in %.1f s%s",
             type(error).__name__,
             _short(error),
             delay,
+            _hint(error),
         )
 
     def _succeeded(self) -> None:
@@ -185,6 +186,14 @@ def combine(parts: Sequence[Written]) -> Written:
         max(newest) if newest else None,
         [refusal for p in parts for refusal in p.refusals],
     )
+
+
+def _hint(error: BaseException) -> str:
+    text = str(error)
+    if "no such table" in text or "does not exist" in text:
+        return "; is the database created? run 'appletrace db upgrade'"
+
+    return ""
 
 
 def _short(error: BaseException) -> str:

@@ -116,7 +116,7 @@ class LocalClock:
         key = int(epoch_s // 900)
         found = self._cache.get(key)
         if found is None:
-            if len(self._cache) > 100_000:
+            if len(self._cache) > 4096:
                 self._cache.clear()
 
             local = datetime.fromtimestamp(key * 900, self.zone)

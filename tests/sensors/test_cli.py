@@ -21,8 +21,16 @@ from appletrace.sensors.simulate import LOCAL, generate
 pytestmark = pytest.mark.broker
 
 
-def test_sigterm_flushes_acks_and_exits_0(
-    broker: Any, registry: Any, db_url: str, tally: Any, publish: Any, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_sigint_flushes_acks_and_exits_0(
+    signum: int,
+    broker: Any,
+    registry: Any,
+    db_url: str,
+    tally: Any,
+    publish: Any,
+    start_ingester: Any,
+    tmp_path: Path,
 ) -> None:
     env = {
         "PATH": os.environ["PATH"],
@@ -47,7 +55,7 @@ def test_sigterm_flushes_acks_and_exits_0(
     time.sleep(0.5)
     waiting = tally.counts()
 
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     code = process.wait(15)
 
     assert waiting == (0, 0)
@@ -56,6 +64,11 @@ def test_sigterm_flushes_acks_and_exits_0(
     text = log.read_text()
     assert "received 3, stored 2, duplicates 4, rejected 0" in text
     assert "stopped" in text
+    # Acked before leaving: the same session gets nothing again.
+    again = start_ingester(broker, client_id="term-test", batch_wait_s=0.05)
+    time.sleep(1.0)
+    again.stop()
+    assert again.ingester.stats.received == 0
 
 
 def _wait_for_text(log: Path, text: str, timeout: float = 15.0) -> None:

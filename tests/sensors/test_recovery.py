@@ -196,3 +196,22 @@ def test_a_broker_slow_to_answer_connect_gets_one_connection_not_a_storm(
 
     assert not runner.is_alive()
     assert len(accepted) == 1
+
+
+@pytest.mark.slow
+def test_a_backlog_queued_while_away_is_drained_in_bounded_memory(
+    broker: Any, registry: Any, tally: Any, publish: Any, start_ingester: Any
+) -> None:
+    # Mosquitto 2.0.11 sends such a backlog past the Receive Maximum once the
+    # first PUBACK arrives; the ingester must stop reading rather than hold it.
+    first = start_ingester(broker, batch_size=50, batch_wait_s=0.05)
+    first.stop()
+    pairs, expected = stream(registry.devices, 12)
+
+    publish(broker.url, pairs)
+    running = start_ingester(broker, batch_size=50, batch_wait_s=0.05)
+    assert_stored_once(tally, expected)
+
+    options = running.ingester.options
+    assert len(pairs) > 5000
+    assert running.ingester.stats.pending_peak < options.receive_maximum + 1000
