@@ -294,7 +294,7 @@ def _season_messages(
             plan.interval_s,
             faulty_share=0.003,
             seed=2025 + seed,
-            altitude_m=float(values["altitude_m"]),
+            altitude_m=float(str(values["altitude_m"])),
         )
 
 
