@@ -26,8 +26,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_security_headers)
 
     from appletrace.web import api, coop, errors
+    from appletrace.web.resolver import bp as resolver_bp
 
     errors.register(app)
+    app.register_blueprint(resolver_bp)
     coop.register(app)
     api.register(app)
 

@@ -1,7 +1,7 @@
 """accounts sessions and sign-in limits
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 17:05:30.532984
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import appletrace.trace.types
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
