@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session
 
 from appletrace.trace import lots, orchards
+from appletrace.trace.db import begin_for_savepoints
 from appletrace.trace.errors import AppletraceError
 from appletrace.trace.imports import Row
 from appletrace.trace.models import Organization
@@ -21,6 +22,7 @@ def apply_rows(
     today: date,
 ) -> list[Row]:
     """Register each good row; a row the services refuse gets that error."""
+    begin_for_savepoints(session)
     for row in rows:
         if not row.ok:
             continue

@@ -35,11 +35,6 @@ def _sqlite_engine(url: Any, **kwargs: Any) -> Engine:
     connect_args = {"timeout": 30, "check_same_thread": False}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
-    # Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT
-    # would open (and its RELEASE commit) the outer transaction. Beginning it
-    # ourselves makes savepoints nest (SQLAlchemy's documentation, "Serializable
-    # isolation / Savepoints / Transactional DDL" for pysqlite).
-    event.listen(engine, "begin", _sqlite_begin)
 
     return engine
 
@@ -53,12 +48,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin(connection: Any) -> None:
-    # Straight to the driver: a BEGIN is not a statement of ours to count or log.
-    connection.connection.dbapi_connection.execute("BEGIN")
 
 
 _engines: dict[str, Engine] = {}
@@ -83,3 +72,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def begin_for_savepoints(session: Session) -> None:
+    """Make sure a real transaction is open before savepoints are used.
+
+    Python's sqlite3 opens a transaction only before a write, so a first
+    SAVEPOINT would open one of its own and its RELEASE would commit it (see
+    SQLAlchemy's pysqlite notes on savepoints). PostgreSQL needs nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+
+    driver = connection.connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN")
