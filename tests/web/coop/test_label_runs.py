@@ -186,3 +186,36 @@ def test_label_runs_through_the_api(world: World) -> None:
     body = voided.get_json()
     assert body["issued"] == 5
     assert body["voided"] == [{"index": 0, "reason": "压坏", "replaced_by": 4}]
+
+
+def test_a_recall_made_on_the_pages_shows_on_the_consumer_page_at_once(
+    world: World,
+) -> None:
+    from appletrace.trace.label_runs import get_label_run, label_uris
+
+    _packer, run_id = create_run(world, 2)
+    with Session(engine_of(world.app)) as session:
+        run = get_label_run(session, run_id)
+        lot = session.get(Lot, run.lot_id)
+        uri = next(
+            label_uris(
+                run,
+                lot,
+                "https://trace.example.cn",
+                world.app.config["SECRET_KEY"],
+                0,
+                1,
+            )
+        )
+    path = uri.removeprefix("https://trace.example.cn")
+    consumer = world.app.test_client()
+    assert "正品" in consumer.get(path).text
+
+    post_form(
+        world.client("a_farmer"),
+        "/coop/recalls/new",
+        {"lot": "ZY25-FJ-001", "label_run": "", "reason": "农残复检超标"},
+    )
+    page = consumer.get(path).text
+
+    assert "此批次已召回" in page and "农残复检超标" in page
