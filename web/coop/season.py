@@ -8,19 +8,12 @@ from sqlmodel import Session
 
 from appletrace.trace import label_runs as run_service
 from appletrace.trace.models import Lot
+from appletrace.trace.provenance import lot_provenance
 from appletrace.web.coop.chart import season_svg
 
 
-def summary(session: Session, lot: Lot) -> dict[str, Any] | None:
-    """The lot's provenance with its per-day values, or None before sensors land.
-
-    The provenance module comes with the sensors part (README, "Limits").
-    """
-    try:
-        from appletrace.trace.provenance import lot_provenance
-    except ImportError:
-        return None
-
+def summary(session: Session, lot: Lot) -> dict[str, Any]:
+    """The lot's provenance with its per-day values, as the sensors keep them."""
     provenance: dict[str, Any] = lot_provenance(session, lot).as_dict()
     return provenance
 

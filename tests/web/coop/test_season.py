@@ -2,14 +2,12 @@
 
 from datetime import date, timedelta
 
-import pytest
 from coop_world import World
 from sqlmodel import Session, select
 
 from appletrace.trace.models import Orchard
 from appletrace.web.app import engine_of
 
-provenance = pytest.importorskip("appletrace.trace.provenance")
 ALL_HOURS = (1 << 24) - 1
 
 
