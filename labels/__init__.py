@@ -1,0 +1,1 @@
+"""QR labels for packing houses: serials, templates, PDF sheets, ZPL."""

@@ -1,0 +1,1 @@
+"""MQTT ingester and sensor simulator: orchard readings into the trace store."""
