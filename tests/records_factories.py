@@ -155,7 +155,10 @@ def synthetic_season(first: date, days: int) -> dict:
         "sunshine_hours": 6.5 * days,
         "pm25_mean_ugm3": 12.0,
         "aqi": 17,
-        "aqi_category": "优",
+        "aqi_category_zh": "优",
+        "temperature_mean_c": round(
+            sum(r["temperature_mean_c"] for r in records) / days, 2
+        ),
         "humidity_mean_pct": 70.0,
         "days": records,
     }

@@ -209,9 +209,12 @@ def harvest_ilmd(history: LotHistory) -> dict[str, Any]:
 # data, not as sensor reports a receiver could mistake for a reading.
 _SEASON_INDICATORS = (
     ("diurnal_range_mean_c", "diurnalRangeMeanCelsius"),
+    ("diurnal_range_last30_c", "diurnalRangeLast30DaysCelsius"),
     ("sunshine_hours", "sunshineHours"),
+    ("sunshine_proxy", "sunshineProxy"),
     ("aqi", "airQualityIndex"),
-    ("aqi_category", "airQualityCategory"),
+    ("aqi_category_zh", "airQualityCategory"),
+    ("aqi_standard", "airQualityStandard"),
 )
 
 
@@ -266,13 +269,14 @@ def _season_reports(
     highs = _present(days, "temperature_max_c")
     means = _present(days, "temperature_mean_c")
     if lows and highs and means:
+        mean = season.get("temperature_mean_c")
         reports.append(
             _report(
                 "Temperature",
                 UOM_CELSIUS,
                 minValue=min(lows),
                 maxValue=max(highs),
-                meanValue=fmean(means),
+                meanValue=fmean(means) if mean is None else mean,
             )
         )
 

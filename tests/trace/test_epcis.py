@@ -126,6 +126,7 @@ def test_sensor_summaries_equal_the_provenance_numbers() -> None:
     assert whole["Temperature"]["minValue"] == min(
         d["temperature_min_c"] for d in season["days"]
     )
+    assert whole["Temperature"]["meanValue"] == season["temperature_mean_c"]
     assert whole["Irradiance"]["uom"] == "D54"
     days = elements[1:]
     assert len(days) == len(season["days"])
