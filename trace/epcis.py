@@ -12,12 +12,17 @@ same lot compare equal; our own domain is for the QR printed on the fruit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from statistics import fmean
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 from urllib.parse import quote
 
+from appletrace.trace.epcis_sensors import (
+    PREFIX,
+    UOM_KILOGRAM,
+    sensor_elements,
+    stamp,
+)
 from appletrace.trace.lot_history import (
     InspectionRecord,
     LabelRunRecord,
@@ -30,18 +35,9 @@ from appletrace.trace.lot_history import (
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 CANONICAL_HOST = "https://id.gs1.org"
-PREFIX = "appletrace"
 # A date without a time of day is exported at local noon: in UTC+08:00 that is
 # 04:00 UTC, the same calendar day in both.
 DAY_TIME = time(12, 0)
-
-# UN/ECE Recommendation 20 common codes, as EPCIS 2.0 requires for ``uom``.
-UOM_KILOGRAM = "KGM"
-UOM_CELSIUS = "CEL"
-UOM_METRE = "MTR"
-UOM_WATT_PER_SQUARE_METRE = "D54"
-UOM_MICROGRAM_PER_CUBIC_METRE = "GQ"
-UOM_PERCENT = "P1"
 
 
 def class_uri(gtin: str, lot: str) -> str:
@@ -86,7 +82,7 @@ def build_document(
         "@context": [CONTEXT, {PREFIX: namespace(base_url)}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": _stamp(created.astimezone(UTC)),
+        "creationDate": stamp(created.astimezone(UTC)),
         "epcisBody": {"eventList": events},
     }
 
@@ -136,7 +132,7 @@ def _event(
     name = f"{base_url.rstrip('/')}/lots/{history.code}/events/{kind}"
     event = {
         "type": "ObjectEvent",
-        "eventTime": _stamp(at),
+        "eventTime": stamp(at),
         "eventTimeZoneOffset": _offset(at),
         "eventID": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}",
     }
@@ -216,134 +212,6 @@ _SEASON_INDICATORS = (
     ("aqi_category_zh", "airQualityCategory"),
     ("aqi_standard", "airQualityStandard"),
 )
-
-
-def sensor_elements(
-    season: Mapping[str, Any], history: LotHistory, zone: tzinfo
-) -> list[dict[str, Any]]:
-    """The season's summary, then one element per measured day (GS1: summaries)."""
-    days = [_day_values(d) for d in season.get("days") or ()]
-    elements = []
-    whole = _season_reports(season, days)
-    if whole:
-        first = history.window_start
-        last = history.harvested_on
-        elements.append(_element(first, last, zone, whole))
-
-    for values in days:
-        reports = _day_reports(values)
-        if reports:
-            elements.append(_element(values["day"], values["day"], zone, reports))
-
-    return elements
-
-
-def _element(
-    first: date, last: date, zone: tzinfo, reports: list[dict[str, Any]]
-) -> dict[str, Any]:
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), zone)
-
-    return {
-        "sensorMetadata": {"startTime": _stamp(start), "endTime": _stamp(end)},
-        "sensorReport": reports,
-    }
-
-
-def _day_values(day: Any) -> dict[str, Any]:
-    values = dict(day if isinstance(day, Mapping) else vars(day))
-    if isinstance(values["day"], str):
-        values["day"] = date.fromisoformat(values["day"])
-
-    return values
-
-
-def _season_reports(
-    season: Mapping[str, Any], days: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    reports = []
-    if season.get("altitude_m") is not None:
-        reports.append(_report("Altitude", UOM_METRE, value=season["altitude_m"]))
-
-    lows = _present(days, "temperature_min_c")
-    highs = _present(days, "temperature_max_c")
-    means = _present(days, "temperature_mean_c")
-    if lows and highs and means:
-        mean = season.get("temperature_mean_c")
-        reports.append(
-            _report(
-                "Temperature",
-                UOM_CELSIUS,
-                minValue=min(lows),
-                maxValue=max(highs),
-                meanValue=fmean(means) if mean is None else mean,
-            )
-        )
-
-    irradiance = _present(days, "irradiance_mean_wm2")
-    if irradiance:
-        reports.append(
-            _report(
-                "Irradiance", UOM_WATT_PER_SQUARE_METRE, meanValue=fmean(irradiance)
-            )
-        )
-
-    if season.get("pm25_mean_ugm3") is not None:
-        reports.append(_pm25(season["pm25_mean_ugm3"]))
-
-    if season.get("humidity_mean_pct") is not None:
-        reports.append(
-            _report(
-                "RelativeHumidity", UOM_PERCENT, meanValue=season["humidity_mean_pct"]
-            )
-        )
-
-    return reports
-
-
-def _day_reports(values: Mapping[str, Any]) -> list[dict[str, Any]]:
-    # A day lacking a value is left out of that report, never guessed.
-    reports = []
-    temperature = {
-        name: values.get(key)
-        for name, key in (
-            ("minValue", "temperature_min_c"),
-            ("maxValue", "temperature_max_c"),
-            ("meanValue", "temperature_mean_c"),
-        )
-        if values.get(key) is not None
-    }
-    if temperature:
-        reports.append(_report("Temperature", UOM_CELSIUS, **temperature))
-
-    if values.get("irradiance_mean_wm2") is not None:
-        mean = values["irradiance_mean_wm2"]
-        reports.append(_report("Irradiance", UOM_WATT_PER_SQUARE_METRE, meanValue=mean))
-
-    if values.get("pm25_mean_ugm3") is not None:
-        reports.append(_pm25(values["pm25_mean_ugm3"]))
-
-    if values.get("humidity_mean_pct") is not None:
-        mean = values["humidity_mean_pct"]
-        reports.append(_report("RelativeHumidity", UOM_PERCENT, meanValue=mean))
-
-    return reports
-
-
-def _present(days: Sequence[Mapping[str, Any]], key: str) -> list[float]:
-    return [d[key] for d in days if d.get(key) is not None]
-
-
-def _report(kind: str, uom: str, **values: Any) -> dict[str, Any]:
-    return {"type": kind, **values, "uom": uom}
-
-
-def _pm25(mean: float) -> dict[str, Any]:
-    # MassConcentration alone does not say of what: name the particle size.
-    report = _report("MassConcentration", UOM_MICROGRAM_PER_CUBIC_METRE, meanValue=mean)
-    report[f"{PREFIX}:particulateMatter"] = "PM2.5"
-
-    return report
 
 
 def inspecting(
@@ -474,10 +342,6 @@ def recall_events(
 
 def _at(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, DAY_TIME, zone)
-
-
-def _stamp(at: datetime) -> str:
-    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _offset(at: datetime) -> str:
