@@ -70,7 +70,10 @@ def _season_reports(
     season: Mapping[str, Any], days: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     reports = []
-    if season.get("altitude_m") is not None:
+    # An altitude copied from the orchard record is no measurement: it travels
+    # in the ilmd only. A GPS altitude is the median of its daily means.
+    gps = season.get("altitude_source", "gps") == "gps"
+    if season.get("altitude_m") is not None and gps:
         reports.append(_report("Altitude", UOM_METRE, value=season["altitude_m"]))
 
     lows = _present(days, "temperature_min_c")

@@ -191,6 +191,15 @@ def test_dates_limit_the_events_and_ids_are_stable() -> None:
     assert len(ids) == 5
 
 
+def test_an_altitude_from_the_orchard_record_is_no_sensor_report() -> None:
+    season = {**history().season, "altitude_source": "orchard"}
+    harvest = document(history(season=season))["epcisBody"]["eventList"][0]
+
+    kinds = [r["type"] for r in harvest["sensorElementList"][0]["sensorReport"]]
+    assert "Altitude" not in kinds
+    assert harvest["ilmd"]["appletrace:altitudeMetres"] == 1935.0
+
+
 def test_a_lot_without_sensor_data_still_validates() -> None:
     bare = document(history(season=None, quantity_kg=None, grade=""))
 
