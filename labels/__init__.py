@@ -1,1 +1,1 @@
-"""QR labels for packing houses: serials, templates, PDF sheets, ZPL."""
+"""Packing-house labels: serials, QR codes, PDF sheets and ZPL."""

@@ -1,1 +1,1 @@
-"""MQTT ingester and sensor simulator: orchard readings into the trace store."""
+"""The MQTT ingester: orchard sensor readings into storage and daily summaries."""
