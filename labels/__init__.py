@@ -1,1 +1,1 @@
-"""Packing-house labels: serials, QR codes, PDF sheets and ZPL."""
+"""Packing-house labels: QR codes, label templates, PDF sheets and ZPL."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -199,7 +200,11 @@ class Inspection(SQLModel, table=True):
 
 
 class LabelRun(SQLModel, table=True):
-    """One printing of ``count`` labels for a lot; serials derive from ``salt``."""
+    """One printing of ``count`` labels for a lot; serials derive from ``salt``.
+
+    Labels ``count`` to ``count + replacement_count - 1`` are replacements issued
+    for voided ones. ``short_uri`` prints addresses without ``/10/{lot}``.
+    """
 
     __tablename__ = "label_run"
 
@@ -208,8 +213,13 @@ class LabelRun(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     gtin: str = Field(max_length=14)
     count: int
+    replacement_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     salt: str = Field(max_length=64)
     template: str = Field(default="a4-rect", max_length=40)
+    short_uri: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    created_by: str = Field(
+        default="", max_length=120, sa_column_kwargs={"server_default": ""}
+    )
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
@@ -222,6 +232,7 @@ class VoidedLabel(SQLModel, table=True):
     label_run_id: int = Field(foreign_key="label_run.id")
     label_index: int
     reason: str = Field(default="", max_length=200)
+    replaced_by: int | None = None
     voided_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
 
 
