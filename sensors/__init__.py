@@ -1,1 +1,1 @@
-"""The MQTT ingester: orchard sensor readings into storage and daily summaries."""
+"""MQTT ingester and sensor simulator: orchard readings into the trace store."""

@@ -12,14 +12,15 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.engine import Engine
 
-from appletrace.trace.db import get_engine
 from appletrace.trace.errors import InvalidInput
 from appletrace.trace.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +40,9 @@ class CliContext:
 
     @cached_property
     def engine(self) -> Engine:
+        # Imported here: the ingester's process never loads SQLAlchemy (26 MB).
+        from appletrace.trace.db import get_engine
+
         return get_engine(self.settings)
 
 

@@ -132,7 +132,9 @@ class DailySummary(SQLModel, table=True):
     """Per orchard and local day: running aggregates of its devices' readings.
 
     Sums and counts (not means) are kept so that a late reading adds in exactly.
-    ``sunshine_s`` is the seconds with irradiance above 120 W/m² (WMO proxy).
+    ``*_hours`` are bit masks of the local hours with a reading (bit h = hour h);
+    ``sunshine_count`` counts irradiance readings above 120 W/m² (WMO proxy).
+    Kept up to date by ``appletrace.trace.summaries``.
     """
 
     __tablename__ = "daily_summary"
@@ -144,13 +146,15 @@ class DailySummary(SQLModel, table=True):
     temperature_max: float | None = None
     temperature_sum: float = 0.0
     temperature_count: int = 0
+    temperature_hours: int = 0
     humidity_sum: float = 0.0
     humidity_count: int = 0
     pm25_sum: float = 0.0
     pm25_count: int = 0
     irradiance_sum: float = 0.0
     irradiance_count: int = 0
-    sunshine_s: float = 0.0
+    irradiance_hours: int = 0
+    sunshine_count: int = 0
     altitude_sum: float = 0.0
     altitude_count: int = 0
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
@@ -239,7 +243,11 @@ class VoidedLabel(SQLModel, table=True):
 class Scan(SQLModel, table=True):
     """One consumer page view of a serial."""
 
-    __table_args__ = (Index("ix_scan_serial", "serial"),)
+    # A page counts the scans of one label and finds its first: one index range.
+    __table_args__ = (
+        Index("ix_scan_serial", "serial"),
+        Index("ix_scan_serial_run_time", "serial", "label_run_id", "scanned_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
     label_run_id: int = Field(foreign_key="label_run.id", index=True)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from appletrace.trace.counties import ZHAOTONG_COUNTIES
 from appletrace.trace.models import Lot, Orchard
+from appletrace.trace.provenance import lot_provenance
 
 
 def orchard_row(orchard: Orchard) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def orchard_row(orchard: Orchard) -> dict[str, Any]:
 
 
 def lot_report(session: Session, lot: Lot) -> dict[str, Any]:
-    """A lot with its orchard: what 'lots show' prints."""
+    """A lot with its orchard and provenance: what 'lots show' prints."""
     orchard = session.get(Orchard, lot.orchard_id)
     assert orchard is not None
 
@@ -40,4 +41,5 @@ def lot_report(session: Session, lot: Lot) -> dict[str, Any]:
         "grade": lot.grade,
         "status": lot.status,
         "orchard": orchard_row(orchard),
+        "provenance": lot_provenance(session, lot).as_dict(),
     }

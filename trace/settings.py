@@ -88,6 +88,9 @@ class Settings:
     secret_key: str
     timezone: str
     log_level: str
+    # Names of the variables the environment set, so a caller can tell a default
+    # from a choice (the demo embeds a broker unless APPLETRACE_MQTT_URL is set).
+    given: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +134,7 @@ class Settings:
                 env.get("APPLETRACE_LOG_LEVEL", "INFO").upper(),
                 _check_log_level,
             ),
+            given=frozenset(n for n in env if n.startswith("APPLETRACE_")),
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -26,8 +26,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_security_headers)
 
     from appletrace.web import errors
+    from appletrace.web.resolver import bp as resolver_bp
 
     errors.register(app)
+    app.register_blueprint(resolver_bp)
 
     return app
 

@@ -25,6 +25,7 @@ from appletrace.trace.cli import (
 from appletrace.trace.db import session_scope
 from appletrace.trace.models import Organization
 from appletrace.trace.reports import lot_report, orchard_row
+from appletrace.web.mosquitto import export_mosquitto
 
 CLI_ACTOR = "cli"
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -213,6 +214,9 @@ def devices_list(context: CliContext, as_json: bool) -> None:
         emit_json(rows)
     else:
         emit_table(["id", "orchard", "kind", "active"], [r.values() for r in rows])
+
+
+devices.add_command(export_mosquitto)
 
 
 @click.group()

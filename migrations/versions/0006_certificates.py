@@ -1,7 +1,7 @@
 """certificates
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 17:12:36.052734
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import appletrace.trace.types
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,18 @@
+"""gunicorn configuration for the web app: the choices of 'appletrace serve'.
+
+The options come from ``appletrace.web.serve.gunicorn_options``, so a server
+started with this file behaves as ``appletrace serve`` does: bounded gthread
+workers (4 threads, as many connections, no keep-alive; nginx keeps phones'
+connections alive), one worker per core plus one, a graceful stop that stores
+every worker's queued scans. Bound to loopback: nginx in front. Run as
+
+    gunicorn -c /etc/appletrace/gunicorn.conf.py
+
+and override one setting for one machine with GUNICORN_CMD_ARGS, e.g.
+``GUNICORN_CMD_ARGS="--workers 9 --bind 10.0.0.5:8000"``.
+"""
+
+from appletrace.web.serve import default_workers, gunicorn_options
+
+wsgi_app = "appletrace.web.app:create_app()"
+globals().update(gunicorn_options("127.0.0.1", 8000, default_workers()))
