@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from factories import make_coop, make_lot, make_orchard
 from sqlmodel import Session
@@ -33,6 +34,7 @@ from appletrace.trace.models import (
 from appletrace.trace.organizations import add_organization
 from appletrace.trace.types import row_id
 
+ZONE = ZoneInfo("Asia/Shanghai")
 GTIN = "06901234567892"
 LOT = "ZY25-FJ-001"
 
@@ -205,3 +207,42 @@ def history(**changes) -> LotHistory:
     )
     values.update(changes)
     return LotHistory(**values)
+
+
+def season_readings(
+    orchard_id: int, first: date, days: int
+) -> list[tuple[str, str, int, float, str, int, int]]:
+    """Hourly readings of device dev-01, as the ingester's store takes them.
+
+    A day-night temperature cycle, irradiance by day, PM2.5, humidity and a GPS
+    altitude; the third day has readings in only 12 hours, too few to know its
+    temperature range.
+    """
+    units = {
+        "temperature": "Cel",
+        "irradiance": "W/m2",
+        "pm25": "ug/m3",
+        "humidity": "%RH",
+        "altitude": "m",
+    }
+    rows = []
+    for n in range(days):
+        for hour in range(12 if n == 2 else 24):
+            local = datetime.combine(
+                first + timedelta(days=n), datetime.min.time(), ZONE
+            )
+            taken = int((local + timedelta(hours=hour)).timestamp()) * 1_000_000
+            day_part = 1.0 if 10 <= hour <= 16 else 0.0
+            values = {
+                "temperature": 6.0 + n * 0.3 + 14.0 * day_part + hour * 0.05,
+                "irradiance": 640.0 * day_part + 3.0 * n,
+                "pm25": 8.0 + (hour + n) % 6,
+                "humidity": 85.0 - 25.0 * day_part,
+                "altitude": 1938.0 + n % 3,
+            }
+            for quantity, value in values.items():
+                if quantity != "altitude" or hour == 12:
+                    row = ("dev-01", quantity, taken, value, units[quantity])
+                    rows.append((*row, taken + 60_000_000, orchard_id))
+
+    return rows

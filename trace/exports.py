@@ -36,6 +36,7 @@ from appletrace.trace.models import (
     Shipment,
     ShipmentLot,
 )
+from appletrace.trace.provenance import lot_provenance
 from appletrace.trace.types import row_id
 
 
@@ -86,7 +87,7 @@ def load_history(session: Session, lot: Lot) -> LotHistory:
         label_runs=_label_runs(session, lot),
         shipments=_shipments(session, lot),
         recalls=_recalls(session, lot),
-        season=None,
+        season=lot_provenance(session, lot).as_dict(),
     )
 
 

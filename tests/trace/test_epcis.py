@@ -17,11 +17,16 @@ from records_factories import (
     add_recall,
     history,
     make_season,
+    season_readings,
 )
+from sqlmodel import Session
 
-from appletrace.trace import epcis
+from appletrace.sensors.store import Store
+from appletrace.trace import epcis, lots
 from appletrace.trace.db import session_scope
+from appletrace.trace.devices import add_device
 from appletrace.trace.lot_history import InspectionRecord, LotHistory, RecallRecord
+from appletrace.trace.provenance import lot_provenance
 
 DATA = Path(__file__).parent.parent / "data" / "epcis"
 SHARED = Path(__file__).parents[3] / "shared" / "epcis" / "EPCIS-JSON-Schema.json"
@@ -285,3 +290,53 @@ def test_bad_selections_are_refused_with_a_reason(engine, cli, tmp_path) -> None
     assert "before --from" in backwards.err
     assert "NO-SUCH-LOT" in unknown.err
     assert not (tmp_path / "x.jsonld").exists()
+
+
+def test_sensor_summaries_of_stored_readings_equal_the_lots_provenance(
+    engine, db_url, cli, tmp_path
+) -> None:
+    with session_scope(engine) as session:
+        orchard = make_season(session)["orchard"]
+        add_device(session, "dev-01", orchard)
+        orchard_id = orchard.id
+
+    store = Store(db_url, "Asia/Shanghai")
+    readings = season_readings(orchard_id, date(2025, 10, 11), 10)
+    assert store.write(readings, []).stored == len(readings)
+    store.close()
+    out = tmp_path / "lot.jsonld"
+
+    assert cli("export", "epcis", LOT, "--out", str(out)).code == 0
+
+    exported = json.loads(out.read_text())
+    assert schema_errors(exported) == []
+    with Session(engine) as session:
+        found = lot_provenance(session, lots.get_lot(session, LOT)).as_dict()
+
+    elements = exported["epcisBody"]["eventList"][0]["sensorElementList"]
+    whole = {r["type"]: r for r in elements[0]["sensorReport"]}
+    assert whole["Altitude"]["value"] == found["altitude_m"] == 1939.0
+    assert whole["MassConcentration"]["meanValue"] == found["pm25_mean_ugm3"]
+    assert whole["RelativeHumidity"]["meanValue"] == found["humidity_mean_pct"]
+    assert whole["Temperature"]["meanValue"] == found["temperature_mean_c"]
+    ilmd = exported["epcisBody"]["eventList"][0]["ilmd"]
+    assert ilmd["appletrace:diurnalRangeMeanCelsius"] == found["diurnal_range_mean_c"]
+    assert ilmd["appletrace:sunshineHours"] == found["sunshine_hours"]
+    assert len(elements) == 1 + len(found["days"]) == 11
+    for element, day in zip(elements[1:], found["days"], strict=True):
+        reports = {r["type"]: r for r in element["sensorReport"]}
+        assert element["sensorMetadata"]["startTime"] == f"{day['day']}T00:00:00+08:00"
+        expected = {
+            "minValue": day["temperature_min_c"],
+            "maxValue": day["temperature_max_c"],
+            "meanValue": day["temperature_mean_c"],
+        }
+        shown = {k: reports["Temperature"].get(k) for k in expected}
+        assert shown == expected
+        assert reports["Irradiance"]["meanValue"] == day["irradiance_mean_wm2"]
+        assert reports["MassConcentration"]["meanValue"] == day["pm25_mean_ugm3"]
+
+    assert found["days"][2]["temperature_min_c"] is None
+    assert "minValue" not in {
+        k for r in elements[3]["sensorReport"] if r["type"] == "Temperature" for k in r
+    }
