@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from appletrace.trace.models import (
     AuditEvent,
+    Certificate,
     Inspection,
     LabelRun,
     Lot,
@@ -108,6 +109,7 @@ def audited_entities() -> dict[str, Audited]:
         "label_run": Audited(LabelRun, "id"),
         "recall": Audited(Recall, "id"),
         "shipment": Audited(Shipment, "id"),
+        "certificate": Audited(Certificate, "number"),
     }
 
 

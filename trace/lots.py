@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from appletrace.trace import audit
 from appletrace.trace.errors import Conflict, InvalidInput, NotFound
-from appletrace.trace.models import Lot, LotShare, Orchard, Organization
+from appletrace.trace.models import (
+    Inspection,
+    LabelRun,
+    Lot,
+    LotShare,
+    Orchard,
+    Organization,
+    Shipment,
+    ShipmentLot,
+)
 from appletrace.trace.orchards import check_code
 from appletrace.trace.types import check_lengths, row_id, utcnow
 
@@ -40,6 +49,48 @@ def check_dates(window_start: date, harvested_on: date, today: date) -> None:
             f"harvest date {harvested_on} is in the future; register the lot once "
             "it is picked",
         )
+
+
+def check_after_harvest(session: Session, lot: Lot, harvested_on: date) -> None:
+    """Nothing recorded of a lot (inspection, packing, shipping) precedes harvest."""
+    tested = session.exec(
+        select(func.min(Inspection.inspected_on)).where(Inspection.lot_id == lot.id)
+    ).one()
+    shipped = session.exec(
+        select(func.min(Shipment.shipped_on))
+        .join(ShipmentLot, ShipmentLot.shipment_id == Shipment.id)  # type: ignore[arg-type]
+        .where(ShipmentLot.lot_id == lot.id)
+    ).one()
+    packed = session.exec(
+        select(func.min(LabelRun.created_at)).where(LabelRun.lot_id == lot.id)
+    ).one()
+    for what, day in (("inspected", tested), ("shipped", shipped)):
+        if day is not None and day < harvested_on:
+            _refuse_harvest(lot, harvested_on, f"was {what} on {day}")
+
+    # Label runs carry a UTC time; the harvest a local date. Refuse only a run
+    # that is before the harvest day in every time zone (UTC+14 starts first).
+    if packed is not None and _utc(packed) < _earliest_start(harvested_on):
+        _refuse_harvest(
+            lot, harvested_on, f"was packed at {_utc(packed):%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite gives back naive UTC from an aggregate, bypassing the column type.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _earliest_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC) - timedelta(hours=14)
+
+
+def _refuse_harvest(lot: Lot, harvested_on: date, fact: str) -> None:
+    raise InvalidInput(
+        "harvested_on",
+        f"harvest date {harvested_on} is after lot {lot.code} {fact}; "
+        "a lot is harvested before it is inspected, packed or shipped",
+    )
 
 
 def add_lot(
@@ -88,6 +139,9 @@ def update_lot(
     quantity = changes.get("quantity_kg")
     if quantity is not None and not quantity > 0:
         raise InvalidInput("quantity_kg", f"quantity {quantity} kg must be above 0")
+
+    if "harvested_on" in changes:
+        check_after_harvest(session, lot, merged["harvested_on"])
 
     for key, value in changes.items():
         setattr(lot, key, value)

@@ -332,3 +332,28 @@ class AuditEvent(SQLModel, table=True):
     after: str | None = Field(default=None, sa_type=Text)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class Certificate(SQLModel, table=True):
+    """A compliance certificate (承诺达标合格证) for a lot, frozen when issued.
+
+    The content is copied from the lot at issue time, so a reprint says what the
+    first print said. ``basis`` is own-control, own-test or commissioned-test.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipment.id")
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id")
+    basis: str = Field(max_length=20)
+    product: str = Field(max_length=100)
+    quantity_kg: float
+    producer: str = Field(max_length=200)
+    phone: str = Field(default="", max_length=40)
+    origin: str = Field(max_length=300)
+    address: str = Field(max_length=200)
+    issued_on: date
+    issued_by: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from appletrace.trace.changes import lot_changes
 from appletrace.trace.counties import ZHAOTONG_COUNTIES
 from appletrace.trace.models import (
     Inspection,
@@ -37,6 +38,7 @@ from appletrace.trace.models import (
 from appletrace.trace.scans import ScanCount, StoredScans
 from appletrace.trace.types import UTCDateTime
 from appletrace.web import chart
+from appletrace.web.consumer_changes import history_lines
 from appletrace.web.consumer_text import (
     LANGUAGES,
     TEXT,
@@ -292,6 +294,8 @@ def build_lot_view(
         "packer": packer,
         "packed_on": local_time(run.created_at, timezone)[:10] if run else None,
         "prov": prov,
+        "changes": lot_changes(session, lot),
+        "timezone": timezone,
     }
     svg = chart.season_svg(prov.get("days") or [], "{label}")
 
@@ -339,6 +343,7 @@ def render_lot(context: dict[str, Any], lang: str, svg: str) -> str:
         chart=Markup(svg.replace("{label}", t["chart"])),
         coop_name=context["coop"].name,
         coop_phone=context["coop"].phone,
+        **history_lines(context["changes"], lang, context["timezone"]),
     )
 
 
