@@ -631,6 +631,14 @@ def ingest_rounds(args: argparse.Namespace, url: str, consumers: list) -> dict:
     return results
 
 
+def _short_name(name: str) -> str:
+    """'bare', 'NR 3.1.1', 'NR 5' for the ratio columns."""
+    if name.startswith("bare"):
+        return "bare"
+
+    return "NR " + name.rsplit(" ", 1)[1]
+
+
 def report_rounds(args: argparse.Namespace, results: dict[str, list[Drain]]) -> None:
     rates = {n: statistics.median(d.rate for d in ds) for n, ds in results.items()}
     anchors = [n for n in results if n.startswith(("bare", "Node-RED"))]
@@ -641,14 +649,11 @@ def report_rounds(args: argparse.Namespace, results: dict[str, list[Drain]]) -> 
         f"medians of {args.rounds} rounds"
     )
     header = f"{'consumer':34s} {'readings/s':>11s} {'CPU µs/rdg':>11s} {'peak MB':>8s}"
-    print(
-        header
-        + "".join(f" {'× ' + n.split(',')[0][:4] + n[-5:]:>13s}" for n in anchors)
-    )
+    print(header + "".join(f" {'× ' + _short_name(n):>12s}" for n in anchors))
     for name, drains in results.items():
         cpu = statistics.median(d.cpu_us for d in drains)
         peak = statistics.median(d.peak_rss_mb for d in drains)
-        ratios = "".join(f" {rates[name] / rates[a]:13.2f}" for a in anchors)
+        ratios = "".join(f" {rates[name] / rates[a]:12.2f}" for a in anchors)
         print(f"{name:34s} {rates[name]:11,.0f} {cpu:11.1f} {peak:8.0f}{ratios}")
 
     print("ratio columns: this row's readings/s over the named consumer's")
