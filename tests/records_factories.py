@@ -1,7 +1,8 @@
 """A recorded season for the export and certificate tests: real rows, audited.
 
-Inspections, label runs, shipments and recalls are written as rows with their
-audit events, as their services do, so that 'audit verify' holds throughout.
+Inspections, shipments and recalls go through their services; label runs are
+written as rows with their audit events, as their service does, so that
+'audit verify' holds throughout.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from factories import make_coop, make_lot, make_orchard
 from sqlmodel import Session
 
-from appletrace.trace import audit
+from appletrace.trace import audit, inspections, recalls, shipments
 from appletrace.trace.lot_history import (
     InspectionRecord,
     LabelRunRecord,
@@ -29,12 +30,12 @@ from appletrace.trace.models import (
     Organization,
     Recall,
     Shipment,
-    ShipmentLot,
 )
 from appletrace.trace.organizations import add_organization
 from appletrace.trace.types import row_id
 
 ZONE = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 12, 1)
 GTIN = "06901234567892"
 LOT = "ZY25-FJ-001"
 
@@ -49,14 +50,16 @@ def _audited(session: Session, entity: str, row: Any) -> Any:
 def add_inspection(
     session: Session, lot: Lot, day: date, passed: bool = True
 ) -> Inspection:
-    """A lab's test of the lot."""
-    row = Inspection(
-        lot_id=row_id(lot),
+    """A lab's test of the lot, through the inspection service."""
+    return inspections.add_inspection(
+        session,
+        lot,
+        "test",
+        TODAY,
         lab="昭通市农产品质量检测中心",
         inspected_on=day,
         passed=passed,
     )
-    return _audited(session, "inspection", row)
 
 
 def add_label_run(
@@ -77,32 +80,22 @@ def add_label_run(
 def add_shipment(
     session: Session, shipper: Organization, lot: Lot, day: date, kg: float | None
 ) -> Shipment:
-    """The lot (kg of it) shipped to a Kunming market."""
-    row = Shipment(
-        organization_id=row_id(shipper),
+    """The lot (kg of it) shipped to a Kunming market, through the service."""
+    return shipments.add_shipment(
+        session,
+        shipper,
+        "test",
+        TODAY,
+        [(lot, kg)],
         consignee="昆明金马正昌水果批发市场",
         destination="云南省昆明市官渡区",
         shipped_on=day,
     )
-    _audited(session, "shipment", row)
-    session.add(
-        ShipmentLot(shipment_id=row_id(row), lot_id=row_id(lot), quantity_kg=kg)
-    )
-    session.flush()
-    return row
 
 
 def add_recall(session: Session, lot: Lot, at: datetime) -> Recall:
-    """A whole-lot recall, the lot's status set as the recall service does."""
-    before = audit.snapshot(lot)
-    lot.status = "recalled"
-    session.add(lot)
-    session.flush()
-    audit.record(
-        session, "test", "update", "lot", lot.code, before, audit.snapshot(lot)
-    )
-    row = Recall(lot_id=row_id(lot), reason="复检发现农残超标", recalled_at=at)
-    return _audited(session, "recall", row)
+    """A whole-lot recall, through the recall service."""
+    return recalls.recall(session, lot, "复检发现农残超标", "test", now=at)
 
 
 def make_season(session: Session) -> dict[str, Any]:

@@ -125,6 +125,13 @@ def add_inspection(
             f"test date {inspected_on} must be a date that has come (YYYY-MM-DD)",
         )
 
+    if inspected_on < lot.harvested_on:
+        raise InvalidInput(
+            "inspected_on",
+            f"test date {inspected_on} is before lot {lot.code} was harvested "
+            f"({lot.harvested_on}); an inspection tests the picked lot",
+        )
+
     check_lengths(Inspection, {"lab": lab, "notes": values.get("notes") or ""})
     for finding in values.get("residues") or []:
         check_lengths(Inspection, {"residues": finding["substance"]})

@@ -41,6 +41,13 @@ def check_shipment(
                 "lots", f"quantity {kg} kg of lot {lot.code} must be above 0"
             )
 
+        if shipped_on < lot.harvested_on:
+            raise InvalidInput(
+                "shipped_on",
+                f"shipping date {shipped_on} is before lot {lot.code} was harvested "
+                f"({lot.harvested_on}); a lot ships after its harvest",
+            )
+
 
 def add_shipment(
     session: Session,

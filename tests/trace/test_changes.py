@@ -9,7 +9,7 @@ from factories import make_lot
 from records_factories import add_label_run, add_shipment, make_season
 from sqlmodel import Session
 
-from appletrace.trace import lots, orchards
+from appletrace.trace import inspections, lots, orchards, shipments
 from appletrace.trace.changes import Change, lot_changes, summarize
 from appletrace.trace.db import session_scope
 from appletrace.trace.errors import InvalidInput
@@ -91,3 +91,31 @@ def test_a_harvest_may_not_move_after_what_followed_it(engine) -> None:
     with Session(engine) as session:
         assert lots.get_lot(session, "L-PACKED").harvested_on == date(2025, 10, 21)
         assert lots.get_lot(session, "L-SHIPPED").harvested_on == date(2025, 10, 20)
+
+
+def test_an_inspection_or_shipment_before_harvest_is_refused(engine) -> None:
+    today = date(2026, 12, 1)
+    with session_scope(engine) as session:
+        season = make_season(session)
+        lot, house = season["lot"], season["house"]
+
+        with pytest.raises(InvalidInput, match="before lot ZY25-FJ-001 was harvested"):
+            inspections.add_inspection(
+                session, lot, "clerk", today, lab="x", inspected_on=date(2025, 10, 19)
+            )
+
+        with pytest.raises(InvalidInput, match="before lot ZY25-FJ-001 was harvested"):
+            shipments.add_shipment(
+                session,
+                house,
+                "clerk",
+                today,
+                [(lot, None)],
+                consignee="昆明",
+                shipped_on=date(2025, 10, 19),
+            )
+
+        on_the_day = inspections.add_inspection(
+            session, lot, "clerk", today, lab="x", inspected_on=date(2025, 10, 20)
+        )
+        assert on_the_day.id is not None

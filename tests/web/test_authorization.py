@@ -17,7 +17,7 @@ from typing import Any
 from coop_world import World, csrf_of
 from sqlmodel import Session, select
 
-from appletrace.trace import devices, inspections, recalls, shipments
+from appletrace.trace import certificate, devices, inspections, recalls, shipments
 from appletrace.trace import lots as lot_service
 from appletrace.trace.db import session_scope
 from appletrace.trace.label_runs import create_label_run
@@ -36,6 +36,8 @@ from appletrace.web.coop.auth import rule_of
 
 # B shares BB25-FJ-002 with P, so P sees that lot and its orchard, nothing else.
 PACKER_SECRETS = ("BB25-FJ-001", "ld-ws1", "b_farmer")
+# B's compliance certificate for its unshared lot.
+B_CERTIFICATE = "20260101-BB25-FJ-001-1"
 # What belongs to B and must never show to A.
 SECRETS = (
     "LD-LONGS-01",
@@ -351,6 +353,19 @@ CASES: dict[str, list[Probe]] = {
     "api.get_report": [
         api("a_farmer", "GET", "/api/lots/BB25-FJ-001/inspections/1/report")
     ],
+    "api.lot_epcis": [api("a_farmer", "GET", "/api/lots/BB25-FJ-001/epcis")],
+    "api.lot_fsma": [api("a_farmer", "GET", "/api/lots/BB25-FJ-001/fsma")],
+    "api.list_certificates": [
+        api("a_farmer", "GET", "/api/lots/BB25-FJ-001/certificates")
+    ],
+    "api.issue_certificate": [
+        api("a_farmer", "POST", "/api/lots/BB25-FJ-001/certificates"),
+        api("p_packer", "POST", "/api/lots/ZY25-FJ-001/certificates"),
+    ],
+    "api.certificate_pdf": [
+        api("a_farmer", "GET", f"/api/certificates/{B_CERTIFICATE}"),
+        api("p_packer", "GET", f"/api/certificates/{B_CERTIFICATE}"),
+    ],
     "api.list_recalls": [read("a_farmer", "/api/recalls", True)],
     "api.add_recall": [
         api("a_farmer", "POST", "/api/recalls", lot="BB25-FJ-001", reason="偷偷召回"),
@@ -508,7 +523,7 @@ def b_objects(world: World) -> None:
             "b",
             date(2026, 1, 1),
             lab="b lab",
-            inspected_on=date(2025, 10, 2),
+            inspected_on=date(2025, 10, 22),
             passed=True,
             report_path="b.pdf",
         )
@@ -520,6 +535,10 @@ def b_objects(world: World) -> None:
             [(lot, None)],
             consignee="b buyer",
             shipped_on=date(2025, 11, 1),
+        )
+        address = "https://trace.example.cn/01/06901234567892/10/BB25-FJ-001"
+        certificate.issue_certificate(
+            session, lot, "b", date(2026, 1, 1), address, certificate.IssueRequest()
         )
         recalls.recall(session, second, "B's own recall", "b")
         # Another packing house prints B's unshared-with-P lot: run 1.

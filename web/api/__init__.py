@@ -116,6 +116,12 @@ def openapi_json() -> Any:
 
 def register(app: Flask) -> None:
     """Register the API blueprint (with its views) on the app."""
-    from appletrace.web.api import admin, labels, registry, work  # noqa: F401 - routes
+    from appletrace.web.api import (  # noqa: F401 - adds routes
+        admin,
+        labels,
+        records,
+        registry,
+        work,
+    )
 
     app.register_blueprint(bp)
