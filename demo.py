@@ -12,6 +12,7 @@ inside one.
 from __future__ import annotations
 
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -34,8 +35,10 @@ from appletrace.trace import devices as device_service
 from appletrace.trace import label_runs, migrate
 from appletrace.trace import lots as lot_service
 from appletrace.trace import orchards as orchard_service
+from appletrace.trace.accounts import add_member
 from appletrace.trace.cli import CliContext, pass_context
 from appletrace.trace.db import make_engine, session_scope
+from appletrace.trace.inspections import add_inspection
 from appletrace.trace.models import Organization
 from appletrace.trace.organizations import add_organization
 from appletrace.trace.settings import Settings
@@ -43,6 +46,7 @@ from appletrace.trace.settings import Settings
 log = logging.getLogger(__name__)
 
 ACTOR = "demo"
+ADMIN = "demo-admin"
 GTIN = "06901234567892"
 
 # Real places and heights of Zhaotong apple country (coordinates approximate).
@@ -169,6 +173,7 @@ def demo(
         stats = _play_season(settings.replace(mqtt_url=mqtt_url), device_ids, plan)
 
     lot_codes = _register_lots(engine, plan)
+    admin_password = _add_admin_and_inspections(engine, lot_codes, plan)
     pdf, uri, terminal_qr = _print_labels(engine, settings, lot_codes[0], plan)
     elapsed = time.monotonic() - began
 
@@ -179,7 +184,8 @@ def demo(
     )
     click.echo(f"database:   {settings.database_url}")
     click.echo(f"label PDF:  {pdf}")
-    click.echo(f"dashboard:  {base_url}/")
+    click.echo(f"dashboard:  {base_url}/coop/")
+    click.echo(f"sign in:    {ADMIN} / {admin_password}")
     click.echo(f"one apple:  {uri}\n")
     click.echo(terminal_qr)
     engine.dispose()
@@ -334,6 +340,34 @@ def _register_lots(engine, plan: Plan) -> list[str]:
             codes.append(code)
 
     return sorted(codes, reverse=True)
+
+
+def _add_admin_and_inspections(engine, lot_codes: list[str], plan: Plan) -> str:
+    """The co-op's demo admin (a fresh password each run) and one test per lot."""
+    password = "demo-" + secrets.token_urlsafe(9)
+    inspected_on = min(plan.harvested_on + timedelta(days=3), date.today())
+    with session_scope(engine) as session:
+        coop = session.exec(
+            select(Organization).where(Organization.kind == "coop")
+        ).one()
+        add_member(session, coop, ADMIN, password, "admin", "示范管理员")
+        for code in lot_codes:
+            add_inspection(
+                session,
+                lot_service.get_lot(session, code),
+                ACTOR,
+                date.today(),
+                lab="昭通市农产品质量安全检测中心",
+                inspected_on=inspected_on,
+                passed=True,
+                notes="农药残留快速检测",
+                residues=[
+                    {"substance": "毒死蜱", "mg_per_kg": 0.01, "limit_mg_per_kg": 1.0},
+                    {"substance": "吡虫啉", "mg_per_kg": 0.02, "limit_mg_per_kg": 0.5},
+                ],
+            )
+
+    return password
 
 
 def _print_labels(engine, settings: Settings, lot_code: str, plan: Plan):

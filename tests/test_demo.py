@@ -36,13 +36,7 @@ def start_demo(instance: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     assert demo.stdout is not None
     for line in demo.stdout:
         key, _, value = line.partition(":")
-        if key in (
-            "database",
-            "label PDF",
-            "dashboard",
-            "one apple",
-            "season built in",
-        ):
+        if key in ("database", "label PDF", "dashboard", "sign in", "one apple"):
             printed[key] = value.strip()
 
         if key == "one apple":
@@ -87,6 +81,8 @@ def test_demo_serves_an_apple_page_and_prints_labels_that_decode(
     assert code == 0
     assert provenance.days_covered > 150
     assert "1,935" in page
+    assert "昭通市农产品质量安全检测中心" in page
+    assert printed["sign in"].startswith("demo-admin / ")
     assert f"{provenance.diurnal_range_mean_c:.1f}" in page
     sheet = rasterize(Path(printed["label PDF"]), 300)[0]
     uris = decode_page(sheet, load_template("a4-rect"), 300, count=3)
