@@ -353,6 +353,20 @@ CASES: dict[str, list[Probe]] = {
     "api.get_report": [
         api("a_farmer", "GET", "/api/lots/BB25-FJ-001/inspections/1/report")
     ],
+    "coop_certificates.new_certificate": [
+        page("a_farmer", "GET", "/coop/lots/BB25-FJ-001/certificates/new"),
+        page(
+            "a_farmer",
+            "POST",
+            "/coop/lots/BB25-FJ-001/certificates/new",
+            basis="own-control",
+        ),
+        page("p_packer", "GET", "/coop/lots/ZY25-FJ-001/certificates/new"),
+    ],
+    "coop_certificates.certificate_pdf": [
+        page("a_farmer", "GET", f"/coop/certificates/{B_CERTIFICATE}"),
+        page("p_packer", "GET", f"/coop/certificates/{B_CERTIFICATE}"),
+    ],
     "api.lot_epcis": [api("a_farmer", "GET", "/api/lots/BB25-FJ-001/epcis")],
     "api.lot_fsma": [api("a_farmer", "GET", "/api/lots/BB25-FJ-001/fsma")],
     "api.list_certificates": [

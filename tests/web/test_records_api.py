@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
-from coop_world import World
+from coop_world import World, post_form
 from jsonschema import Draft7Validator
 from sqlmodel import select
 
@@ -84,3 +85,22 @@ def test_a_test_basis_without_an_inspection_is_refused(world: World) -> None:
 
     assert answer.status_code == 400
     assert answer.get_json()["error"]["field"] == "basis"
+
+
+def test_a_farmer_issues_a_certificate_on_the_lot_page(world: World) -> None:
+    give_gtin(world)
+    client = world.client("a_farmer")
+    form = "/coop/lots/ZY25-FJ-001/certificates/new"
+
+    refused = post_form(client, form, {"basis": "own-test"})
+    issued = post_form(client, form, {"basis": "own-control", "quantity_kg": "750"})
+    page = client.get("/coop/lots/ZY25-FJ-001").text
+    number = re.search(r"/coop/certificates/([0-9]{8}-ZY25-FJ-001-1)", page)
+
+    assert refused.status_code == 400 and "needs a passed inspection" in refused.text
+    assert issued.status_code == 302
+    assert number is not None and "750 kg" in page and "承诺达标合格证" in page
+    pdf = world.client("p_packer").get(f"/coop/certificates/{number.group(1)}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    api = world.api("a_auditor", "GET", f"/api/certificates/{number.group(1)}")
+    assert api.data == pdf.data

@@ -13,7 +13,6 @@ from sqlmodel import Session
 from appletrace.labels.certificate import render_certificate
 from appletrace.trace import certificate, epcis, exports, fsma
 from appletrace.trace import lots as lot_service
-from appletrace.trace.errors import NotFound
 from appletrace.trace.lot_history import LotHistory
 from appletrace.trace.models import Lot
 from appletrace.trace.types import utcnow
@@ -21,6 +20,7 @@ from appletrace.web.api import body, openapi, route
 from appletrace.web.api.openapi import array, obj, ref
 from appletrace.web.api.registry import actor, me_id
 from appletrace.web.app import settings_of
+from appletrace.web.coop.certificates import visible_certificate
 from appletrace.web.coop.pages import my_organization, today, transaction
 
 openapi.PARAMS["number"] = {
@@ -171,14 +171,7 @@ def issue_certificate(code: str) -> Any:
 def certificate_pdf(number: str) -> Response:
     """An issued certificate's PDF, the same bytes at every print."""
     with transaction() as session:
-        issued = certificate.get_certificate(session, number)
-        lot = session.get(Lot, issued.lot_id)
-        assert lot is not None
-        try:
-            lot_service.get_visible_lot(session, lot.code, me_id())
-        except NotFound:
-            raise NotFound("certificate", number) from None
-
+        issued = visible_certificate(session, number, me_id())
         sheet = certificate.certificate_sheet(session, issued)
 
     answer = Response(render_certificate(sheet), mimetype="application/pdf")

@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     """Register the co-op blueprints and their hooks on the app."""
     from appletrace.web.coop import (
         auth,
+        certificates,
         dashboard,
         devices,
         i18n,
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
         lots,
         inspections,
         label_runs,
+        certificates,
         recalls,
         shipments,
         imports,

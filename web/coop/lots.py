@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from sqlmodel import Session, select
 
+from appletrace.trace import certificate as certificate_service
 from appletrace.trace import inspections as inspection_service
 from appletrace.trace import lots as lot_service
 from appletrace.trace import orchards as orchard_service
@@ -167,6 +168,7 @@ def lot_context(session: Session, lot: Lot, owner: bool) -> dict[str, Any]:
         "recalls": recall_service.active_recalls(session, lot),
         "went": went,
         "label_runs": season.label_runs(session, lot, me().organization_id, owner),
+        "certificates": certificate_service.list_certificates(session, lot),
     }
 
 
