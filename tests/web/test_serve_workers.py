@@ -41,6 +41,26 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"nothing answered at {url}")
 
 
+def wait_for_workers(url: str, log: Path, count: int) -> None:
+    """Send bursts of requests until ``count`` workers have answered one.
+
+    Under load the second worker may boot seconds after the first answers; a
+    burst sent before then would all land on the first.
+    """
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(fetch, [url] * 32))
+
+        pids = set(re.findall(r"^pid=<(\d+)>", log.read_text(), re.MULTILINE))
+        if len(pids) >= count:
+            return
+
+        time.sleep(0.2)
+
+    raise AssertionError(f"fewer than {count} workers answered within 30 s")
+
+
 def scans_per_label(engine: Engine) -> dict[tuple[int, int], int]:
     """Stored scans per (label run, label index)."""
     with engine.connect() as connection:
@@ -91,6 +111,7 @@ def test_two_workers_share_the_scans_and_count_each_once(
     root = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(root + "/.well-known/gs1resolver", process)
+        wait_for_workers(root + "/.well-known/gs1resolver", log, 2)
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(fetch, [root + p for p in paths * ROUNDS]))
 
