@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Crockford's base 32 leaves out I, L, O and U, which readers confuse with 1, 0
 # and V; every character is in QR alphanumeric mode and allowed by GS1 AI 21 and
@@ -40,6 +40,36 @@ _VALUES = {c: i for i, c in enumerate(ALPHABET)}
 _CONTEXT = b"appletrace label run v1\x00"
 
 
+_INNER = bytes(b ^ 0x36 for b in range(256))
+_OUTER = bytes(b ^ 0x5C for b in range(256))
+
+
+class Mac:
+    """HMAC-SHA256 under one key, with the key's two padded blocks hashed once.
+
+    The same bytes as ``hmac.digest(key, message, "sha256")`` (RFC 2104) for
+    about a third of its CPU; and unlike ``hmac.digest`` it keeps the GIL, so a
+    page's eleven MACs do not each hand the interpreter to another thread.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > hashlib.sha256().block_size:
+            key = hashlib.sha256(key).digest()
+
+        block = key.ljust(hashlib.sha256().block_size, b"\x00")
+        self._inner = hashlib.sha256(block.translate(_INNER))
+        self._outer = hashlib.sha256(block.translate(_OUTER))
+
+    def digest(self, message: bytes) -> bytes:
+        """HMAC-SHA256 of ``message``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+
+        return outer.digest()
+
+
 @dataclass(frozen=True)
 class RunKey:
     """The keys of one label run; derive it with ``run_key``."""
@@ -48,6 +78,16 @@ class RunKey:
     prefix: str
     tag_key: bytes
     index_key: bytes
+
+    @cached_property
+    def tag_mac(self) -> Mac:
+        """The tag key, ready to use."""
+        return Mac(self.tag_key)
+
+    @cached_property
+    def index_cipher(self) -> IndexCipher:
+        """The index cipher under the index key (no tables), ready to use."""
+        return IndexCipher(self.index_key)
 
 
 def run_key(secret_key: str, run_id: int, salt: str) -> RunKey:
@@ -89,10 +129,10 @@ def decode(text: str) -> int | None:
     return value
 
 
-def _round(key: bytes, number: int, half: int) -> int:
+def _round(mac: Mac, number: int, half: int) -> int:
     message = bytes((number, half >> 8, half & 0xFF))
 
-    return int.from_bytes(hmac.digest(key, message, "sha256")[:2]) & _HALF_MASK
+    return int.from_bytes(mac.digest(message)[:2]) & _HALF_MASK
 
 
 class IndexCipher:
@@ -103,11 +143,11 @@ class IndexCipher:
     """
 
     def __init__(self, key: bytes, tables: bool = False) -> None:
-        self._key = key
+        self._mac = Mac(key)
         self._tables: list[list[int]] | None = None
         if tables:
             self._tables = [
-                [_round(key, n, x) for x in range(1 << _HALF_BITS)]
+                [_round(self._mac, n, x) for x in range(1 << _HALF_BITS)]
                 for n in range(ROUNDS)
             ]
 
@@ -115,7 +155,7 @@ class IndexCipher:
         if self._tables is not None:
             return self._tables[number][half]
 
-        return _round(self._key, number, half)
+        return _round(self._mac, number, half)
 
     def encrypt(self, index: int) -> int:
         """The enciphered index (0 ≤ index < 2^20)."""
@@ -136,7 +176,7 @@ class IndexCipher:
 
 def tag(key: RunKey, index: int) -> int:
     """The 45-bit tag of a label index under the run's tag key."""
-    digest = hmac.digest(key.tag_key, index.to_bytes(4), "sha256")
+    digest = key.tag_mac.digest(index.to_bytes(4))
 
     return int.from_bytes(digest[:8]) >> (64 - TAG_BITS)
 
@@ -146,7 +186,7 @@ def make_serial(key: RunKey, index: int, cipher: IndexCipher | None = None) -> s
     if not 0 <= index < INDEX_LIMIT:
         raise ValueError(f"label index {index} is outside 0 to {INDEX_LIMIT - 1}")
 
-    cipher = cipher or IndexCipher(key.index_key)
+    cipher = cipher or key.index_cipher
     body = (cipher.encrypt(index) << TAG_BITS) | tag(key, index)
 
     return key.prefix + encode(body, BODY_CHARS)
@@ -194,7 +234,7 @@ def verify(key: RunKey, serial: str) -> int | None:
 
     body = decode(serial[-BODY_CHARS:])
     assert body is not None
-    index = IndexCipher(key.index_key).decrypt(body >> TAG_BITS)
+    index = key.index_cipher.decrypt(body >> TAG_BITS)
     if not hmac.compare_digest(
         (body & _TAG_MASK).to_bytes(6), tag(key, index).to_bytes(6)
     ):

@@ -1,3 +1,4 @@
+import hmac
 import random
 import string
 
@@ -9,6 +10,7 @@ from appletrace.trace import serials
 from appletrace.trace.serials import (
     ALPHABET,
     IndexCipher,
+    Mac,
     make_serial,
     make_serials,
     run_id_of,
@@ -110,3 +112,20 @@ def test_a_serial_of_another_run_does_not_verify_here() -> None:
     other = run_key("test-secret-key", 8, "0f" * 16)
 
     assert verify(KEY, make_serial(other, 3)) is None
+
+
+@pytest.mark.parametrize("length", [0, 1, 32, 64, 65, 200])
+def test_mac_is_hmac_sha256(length: int) -> None:
+    key = bytes(range(length % 256)) * (length // 256 + 1)
+    key = key[:length]
+    mac = Mac(key)
+    for message in (b"", b"\x00\x01\x02", b"x" * 100):
+        assert mac.digest(message) == hmac.digest(key, message, "sha256")
+
+
+def test_serials_match_those_already_printed() -> None:
+    # Made by the first release; a change of algorithm would orphan every label.
+    printed = ["7R6MNF62NJZKCY", "7241XGHE16WBJ1", "73XQ7RY4X3MSWE"]
+
+    assert [make_serial(KEY, i) for i in (0, 42, 1048575)] == printed
+    assert [verify(KEY, s) for s in printed] == [0, 42, 1048575]
