@@ -19,13 +19,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from appletrace.trace.models import Scan
 from appletrace.trace.types import UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -282,25 +281,65 @@ class ScanRecorder:
                 self._lock.notify_all()
 
     def _write(self, batch: list[ScanRecord]) -> None:
-        rows = [
-            {
-                "label_run_id": s.label_run_id,
-                "label_index": s.label_index,
-                "serial": s.serial,
-                "scanned_at": s.scanned_at,
-                "place": s.place,
-                "user_agent_hash": s.user_agent_hash,
-            }
-            for s in batch
-        ]
         while True:
             try:
                 with self.engine.begin() as connection:
-                    connection.execute(insert(Scan.__table__), rows)  # type: ignore[attr-defined]
+                    store_scans(connection, batch)
             except Exception:
-                log.exception("storing %d scans failed; retrying", len(rows))
+                log.exception("storing %d scans failed; retrying", len(batch))
                 time.sleep(RETRY_S)
                 continue
 
-            log.debug("stored %d scans", len(rows))
+            log.debug("stored %d scans", len(batch))
             return
+
+
+SCAN_COLUMNS = (
+    "label_run_id",
+    "label_index",
+    "serial",
+    "scanned_at",
+    "place",
+    "user_agent_hash",
+)
+
+
+def store_scans(connection: Connection, batch: list[ScanRecord]) -> None:
+    """Insert scans in the connection's transaction, through the driver itself.
+
+    SQLAlchemy's executemany cost about 0.4 ms of CPU per scan, more than the
+    page that recorded it; PostgreSQL takes the rows by COPY and SQLite by the
+    driver's executemany, for a few microseconds each.
+    """
+    dbapi: Any = connection.connection.driver_connection
+    columns = ", ".join(SCAN_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        cursor = dbapi.cursor()
+        with cursor.copy(f"COPY scan ({columns}) FROM STDIN") as copy:
+            for s in batch:
+                copy.write_row(
+                    (
+                        s.label_run_id,
+                        s.label_index,
+                        s.serial,
+                        s.scanned_at,
+                        s.place,
+                        s.user_agent_hash,
+                    )
+                )
+        return
+
+    # As UTCDateTime keeps it on SQLite: naive UTC, in SQLAlchemy's text form.
+    rows = [
+        (
+            s.label_run_id,
+            s.label_index,
+            s.serial,
+            s.scanned_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            s.place,
+            s.user_agent_hash,
+        )
+        for s in batch
+    ]
+    marks = ", ".join("?" for _ in SCAN_COLUMNS)
+    dbapi.executemany(f"INSERT INTO scan ({columns}) VALUES ({marks})", rows)
