@@ -192,8 +192,12 @@ def translate(text: str) -> str:
 
 
 def remember_language(response: Response) -> Response:
-    """Keep a language asked for with ?lang= in a cookie."""
-    if g.get("lang_changed"):
+    """Keep a language asked for with ?lang= in a cookie (never on public pages).
+
+    The consumer page and the resolver set no cookie: they choose the language
+    on every request from ?lang= and Accept-Language.
+    """
+    if g.get("lang_changed") and request.blueprint != "resolver":
         response.set_cookie(
             LANG_COOKIE, g.lang, max_age=365 * 86400, samesite="Lax", secure=True
         )
