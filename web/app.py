@@ -33,6 +33,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     coop.register(app)
     api.register(app)
 
+    from appletrace.web.scan_page import ScanPage
+
+    # The page of a scanned serial, answered before Flask (web/scan_page.py).
+    app.wsgi_app = ScanPage(app, app.wsgi_app)  # type: ignore[method-assign]
+
     return app
 
 

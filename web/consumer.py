@@ -20,7 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
+from jinja2 import Environment
 from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -128,6 +129,14 @@ class LotCache:
 
         return view
 
+    def peek(self, key: tuple[Any, ...]) -> LotView | None:
+        """The view if this process holds it fresh; never builds or reads files."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+
+        return None
+
     def _path(self, key: tuple[Any, ...]) -> Path | None:
         if self.folder is None:
             return None
@@ -230,7 +239,7 @@ class LabelState:
     voided: bool
 
 
-_LABEL_SQL = text(
+LABEL_SQL = text(
     "SELECT s.scanned_at, s.place, r.reason, r.recalled_at, r.label_run_id, "
     "(SELECT count(*) FROM scan c WHERE c.serial = :serial "
     "AND c.label_run_id = :run) AS n, "
@@ -251,7 +260,7 @@ def label_state(
 ) -> tuple[StoredScans, LabelState]:
     """A label's stored scans, void record and recall in force: one round trip."""
     row = connection.execute(
-        _LABEL_SQL,
+        LABEL_SQL,
         {"serial": serial, "run": label_run_id, "lot": lot_id, "index": index},
     ).one()
     stored = StoredScans(int(row.n), row.scanned_at, row.place or "")
@@ -347,9 +356,18 @@ def render_lot(context: dict[str, Any], lang: str, svg: str) -> str:
     )
 
 
-def render_head(lang: str) -> str:
-    """The page's head and style, the same for every lot."""
-    return render_template("consumer/head.html", t=TEXT[lang])
+def render_head(lang: str, env: Environment | None = None) -> str:
+    """The page's head and style, the same for every lot (rendered once each)."""
+    env = env or current_app.jinja_env
+    key = (id(env), lang)
+    head = _heads.get(key)
+    if head is None:
+        head = _heads[key] = env.get_template("consumer/head.html").render(t=TEXT[lang])
+
+    return head
+
+
+_heads: dict[tuple[int, str], str] = {}
 
 
 def render_verdict(
@@ -357,8 +375,13 @@ def render_verdict(
     timezone: str,
     scans: ScanCount | None,
     recall: RecallNotice | None,
+    env: Environment | None = None,
 ) -> str:
-    """The verdict and the scan line: the only part made per request."""
+    """The verdict and the scan line: the only part made per request.
+
+    It needs no request: the scan page (web/scan_page.py) renders it outside
+    Flask with the app's template environment ``env``.
+    """
     t = TEXT[lang]
     first_at = first_place = ""
     if scans is not None:
@@ -368,8 +391,8 @@ def render_verdict(
                 f"（{scans.first_place}）" if lang == "zh" else f", {scans.first_place}"
             )
 
-    return render_template(
-        "consumer/verdict.html",
+    env = env or current_app.jinja_env
+    return env.get_template("consumer/verdict.html").render(
         t=t,
         scans=scans,
         recall=recall,

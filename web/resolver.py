@@ -197,7 +197,7 @@ def _page(
 
     settings = settings_of(current_app)
     body = (
-        _head(lang)
+        consumer.render_head(lang)
         + consumer.render_verdict(lang, settings.timezone, scans, state.recall)
         + view.html[lang]
     )
@@ -324,17 +324,6 @@ def _links(want: str, anchor: str, links: list[linkset.Link]) -> Response:
     response.headers["Cache-Control"] = "no-cache"
 
     return response
-
-
-_heads: dict[str, str] = {}
-
-
-def _head(lang: str) -> str:
-    head = _heads.get(lang)
-    if head is None:
-        head = _heads[lang] = consumer.render_head(lang)
-
-    return head
 
 
 bp.add_url_rule(

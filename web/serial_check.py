@@ -60,11 +60,16 @@ class RunCache:
         self, session: Session, run_id: int, fresh: bool = False
     ) -> KnownRun | None:
         """The run with its lot and key; ``fresh`` reads it from the database."""
+        known = None if fresh else self.held(run_id)
+        return known or self._load(session, run_id)
+
+    def held(self, run_id: int) -> KnownRun | None:
+        """The run if it is in memory and fresh; never reads the database."""
         known = self._runs.get(run_id)
-        if known and not fresh and time.monotonic() - known.loaded_at < self.ttl_s:
+        if known and time.monotonic() - known.loaded_at < self.ttl_s:
             return known
 
-        return self._load(session, run_id)
+        return None
 
     def _load(self, session: Session, run_id: int) -> KnownRun | None:
         from appletrace.trace.label_runs import run_key
@@ -93,7 +98,7 @@ def check_serial(
 ) -> SerialMatch | None:
     """The run, lot and label index of a genuine serial, or None (void not checked)."""
     from appletrace.trace.label_runs import issued
-    from appletrace.trace.serials import run_id_of, verify
+    from appletrace.trace.serials import run_id_of
 
     assert link.serial is not None
     run_id = run_id_of(link.serial)
@@ -101,10 +106,7 @@ def check_serial(
     if known is None:
         return None
 
-    if link.gtin != known.run.gtin or link.lot not in (None, known.lot.code):
-        return None
-
-    index = verify(known.key, link.serial)
+    index = _index(known, link)
     if index is None:
         return None
 
@@ -115,3 +117,37 @@ def check_serial(
             return None
 
     return SerialMatch(known.run, known.lot, index)
+
+
+def check_known_serial(runs: RunCache, link: DigitalLink) -> SerialMatch | None:
+    """Like ``check_serial`` for a run already in memory; None means "ask check_serial".
+
+    None covers a run not held (or stale), a serial that does not verify and an
+    index beyond what the held run issued: the caller then takes the full path,
+    which reads the database and gives the answer.
+    """
+    from appletrace.trace.label_runs import issued
+    from appletrace.trace.serials import run_id_of
+
+    assert link.serial is not None
+    run_id = run_id_of(link.serial)
+    known = runs.held(run_id) if run_id is not None else None
+    if known is None:
+        return None
+
+    index = _index(known, link)
+    if index is None or index >= issued(known.run):
+        return None
+
+    return SerialMatch(known.run, known.lot, index)
+
+
+def _index(known: KnownRun, link: DigitalLink) -> int | None:
+    """The label index if the address's GTIN, lot and serial fit the run."""
+    from appletrace.trace.serials import verify
+
+    assert link.serial is not None
+    if link.gtin != known.run.gtin or link.lot not in (None, known.lot.code):
+        return None
+
+    return verify(known.key, link.serial)
