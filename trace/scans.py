@@ -36,6 +36,11 @@ PLACE_MAX = 60
 # while; beyond it new scans are dropped (and logged) rather than eating memory.
 QUEUE_LIMIT = 100_000
 RETRY_S = 1.0
+# The writer lets scans gather this long before it writes a batch: one commit
+# per 50 ms rather than one per few scans spares the database most of its
+# per-commit work under load, and a page never waits for it (counts include
+# the queue).
+LINGER_S = 0.05
 WAIT_S = 5.0
 KEEP_EPOCHS = 64
 
@@ -134,9 +139,12 @@ def combine(
 class ScanRecorder:
     """A per-process queue of scans and the thread that writes them in batches."""
 
-    def __init__(self, engine: Engine, batch_size: int = 500) -> None:
+    def __init__(
+        self, engine: Engine, batch_size: int = 500, linger_s: float = LINGER_S
+    ) -> None:
         self.engine = engine
         self.batch_size = batch_size
+        self.linger_s = linger_s
         self._lock = threading.Condition()
         self._reset()
 
@@ -221,7 +229,9 @@ class ScanRecorder:
             return
 
         self._queue.append(scan)
-        self._lock.notify_all()
+        # Wake the writer to start its wait, or to write a full batch at once.
+        if len(self._queue) == 1 or len(self._queue) >= self.batch_size:
+            self._lock.notify_all()
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every queued scan is stored (for tests and shutdown)."""
@@ -263,6 +273,14 @@ class ScanRecorder:
             with self._lock:
                 while not self._queue and not self._closing:
                     self._lock.wait()
+
+                deadline = time.monotonic() + self.linger_s
+                while len(self._queue) < self.batch_size and not self._closing:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+
+                    self._lock.wait(left)
 
                 if not self._queue:
                     return
