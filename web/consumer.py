@@ -49,6 +49,7 @@ from appletrace.web.consumer_text import (
     local_time,
     variety_name,
 )
+from appletrace.web.serial_check import spread
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class LotCache:
             if len(self._entries) >= self.size:
                 self._entries.clear()
 
-            self._entries[key] = (now + self.ttl_s, view)
+            self._entries[key] = (now + spread(self.ttl_s), view)
 
         return view
 

@@ -12,6 +12,7 @@ both ways agree on genuine, forged, voided, replaced and misaddressed labels.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -28,14 +29,23 @@ RUN_TTL_S = 600.0
 RUN_CACHE_SIZE = 50_000
 
 
+def spread(ttl_s: float) -> float:
+    """A lifetime between 3/4 and all of ``ttl_s``.
+
+    Entries loaded together (a worker's first minutes) would otherwise all
+    expire together and be loaded again in one burst of slow pages.
+    """
+    return ttl_s * random.uniform(0.75, 1.0)
+
+
 @dataclass(frozen=True)
 class KnownRun:
-    """A label run, its lot and its key, as of ``loaded_at``."""
+    """A label run, its lot and its key, held until ``expires_at`` (monotonic)."""
 
     run: LabelRun
     lot: Lot
     key: Any
-    loaded_at: float
+    expires_at: float
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class RunCache:
     def held(self, run_id: int) -> KnownRun | None:
         """The run if it is in memory and fresh; never reads the database."""
         known = self._runs.get(run_id)
-        if known and time.monotonic() - known.loaded_at < self.ttl_s:
+        if known and time.monotonic() < known.expires_at:
             return known
 
         return None
@@ -83,7 +93,8 @@ class RunCache:
             return None
 
         run, lot = row
-        known = KnownRun(run, lot, run_key(run, self.secret_key), time.monotonic())
+        expires = time.monotonic() + spread(self.ttl_s)
+        known = KnownRun(run, lot, run_key(run, self.secret_key), expires)
         with self._lock:
             if len(self._runs) >= RUN_CACHE_SIZE:
                 self._runs.clear()
