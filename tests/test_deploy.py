@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,7 @@ def nginx(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     process.wait(10)
 
 
-def request(url: str) -> tuple[int, dict[str, str], bytes]:
+def request(url: str) -> tuple[int, Message, bytes]:
     """Status, headers and raw body over TLS, asking for gzip."""
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -114,9 +115,9 @@ def request(url: str) -> tuple[int, dict[str, str], bytes]:
     wanted = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
     try:
         with urllib.request.urlopen(wanted, timeout=5, context=context) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 @pytest.mark.slow
@@ -154,6 +155,8 @@ def test_nginx_site_serves_tls_gzip_and_limits_scans(
     assert resolver[0] == 200
     assert static[2] == b"Contact: x\n"
     assert page[0] == 200 and page[1]["Content-Encoding"] == "gzip"
+    # Over TLS through the proxy the app knows the page is secure.
+    assert page[1]["Strict-Transport-Security"] == "max-age=31536000"
     assert "正品" in gzip.decompress(page[2]).decode()
     assert 20 <= burst.count(200) < 32
     assert burst.count(200) + burst.count(429) == 32

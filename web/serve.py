@@ -1,17 +1,21 @@
-"""``appletrace serve``: gunicorn in production, Flask's server with ``--dev``.
+"""``appletrace serve``: granian; gunicorn to compare; Flask's server with ``--dev``.
 
-The default runs gunicorn's threaded (gthread) workers, bounded: a worker takes
-at most as many connections as it has threads, and closes each connection after
-its response (no keep-alive). A worker whose threads are all busy stops
-accepting, so new connections wait in the listening socket's queue until some
-worker has a free thread: the load spreads over the workers whatever the
-clients do, as with sync workers, while a worker's threads overlap their
-database waits. Plain gthread (1,000 connections per worker, keep-alive) lets
-one worker accept a burst of kept-alive connections and serve them alone while
-the others idle; sync workers stay balanced but wait for the database one
-request at a time. bench/scan.py measures all three, with each run's busiest
-worker's share of the CPU. Keep-alive towards phones is the front proxy's job
-(nginx), which also buffers slow clients.
+granian (an HTTP server written in Rust with a WSGI interface) parses HTTP,
+keeps connections alive and queues requests outside the interpreter; each
+worker process runs the app in a few Python threads. On this project's 2-core
+machines a 5.6 KB page from a bare WSGI function came at about 62,000 requests/s
+from granian against 5,700 from gunicorn's gthread workers, and the scan page
+at about 2.7 times gunicorn's rate (bench/scan.py --compare). Its workers share
+one listening socket, so kept-alive connections spread over them (the benchmark
+prints the busiest worker's share).
+
+gunicorn stays available (``--server gunicorn``) with the bounded threaded
+workers of the first release: a worker takes at most as many connections as it
+has threads and closes each after its response, so a worker with all threads
+busy stops accepting and the load spreads over the workers whatever the clients
+do. ``sync`` and ``gthread-keepalive`` (gunicorn's own gthread defaults) exist
+to compare. Keep-alive towards phones is the front proxy's job (nginx), which
+also buffers slow clients.
 """
 
 from __future__ import annotations
@@ -29,15 +33,117 @@ from appletrace.trace.settings import Settings
 log = logging.getLogger(__name__)
 
 THREADS = 4
+SERVERS = ("granian", "gunicorn")
+# Addresses whose X-Forwarded-Proto is believed (the front proxy on this machine),
+# as gunicorn's forwarded_allow_ips default.
+TRUSTED_PROXIES = frozenset({"127.0.0.1", "::1"})
 # Worker pid, time, request line, status, bytes, duration: no client address,
 # which is the front proxy's to log, and the pid tells the workers apart.
 ACCESS_LOG_FORMAT = 'pid=%(p)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms'
 WORKER_CLASSES = ("gthread", "sync", "gthread-keepalive")
 
 
-def default_workers() -> int:
-    """One process per core, plus one: the GIL lets a process use one core."""
-    return (os.cpu_count() or 1) + 1
+def default_workers(server: str = "gunicorn") -> int:
+    """granian: one process per core (HTTP runs outside the GIL); gunicorn: one more."""
+    cores = os.cpu_count() or 1
+    return cores if server == "granian" else cores + 1
+
+
+def granian_options(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = THREADS,
+    access_log: str | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments of ``granian.Granian`` that ``serve`` runs with.
+
+    ``access_log`` is a file (or ``-``) for one line per request with the
+    worker's pid, as gunicorn's access log below.
+    """
+    handler: dict[str, Any] = {"class": "logging.StreamHandler"}
+    if access_log and access_log != "-":
+        handler = {"class": "logging.FileHandler", "filename": access_log}
+
+    return {
+        # Named for the record: ``run_granian`` hands granian the loader itself.
+        "target": "appletrace.web.serve:granian_app",
+        "address": host,
+        "port": port,
+        "interface": "wsgi",
+        "workers": workers,
+        "blocking_threads": threads,
+        "backlog": 2048,
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": 20,
+        "log_level": "warning",
+        "log_access": access_log is not None,
+        "log_access_format": '[%(time)s] "%(method)s %(path)s %(protocol)s" '
+        "%(status)d %(dt_ms).1fms",
+        "log_dictconfig": {
+            "formatters": {
+                "generic": {
+                    "()": "logging.Formatter",
+                    "fmt": "[%(levelname)s] %(message)s",
+                },
+                "access": {
+                    "()": "logging.Formatter",
+                    "fmt": "pid=<%(process)d> %(message)s",
+                },
+            },
+            "handlers": {
+                "console": {"class": "logging.StreamHandler", "formatter": "generic"},
+                "access": {**handler, "formatter": "access"},
+            },
+        },
+    }
+
+
+def granian_app() -> Any:
+    """The WSGI app of one granian worker, built from the environment's settings."""
+    import atexit
+    from multiprocessing import util
+
+    from appletrace.web.app import create_app
+    from appletrace.web.resolver import scan_recorder
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    # Store the scans still queued when the worker stops. granian's workers are
+    # multiprocessing children, which skip atexit; their finalizers run.
+    recorder = scan_recorder(app)
+    util.Finalize(recorder, recorder.close, exitpriority=10)
+    atexit.register(recorder.close)
+
+    return ForwardedProto(app)
+
+
+class ForwardedProto:
+    """Take the scheme from X-Forwarded-Proto when the front proxy on this host sent it.
+
+    nginx terminates TLS; without this every request would look like plain
+    HTTP and no page would carry HSTS. gunicorn does the same by default.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        proto = environ.get("HTTP_X_FORWARDED_PROTO")
+        if proto in ("http", "https") and environ.get("REMOTE_ADDR") in TRUSTED_PROXIES:
+            environ["wsgi.url_scheme"] = proto
+
+        return self.app(environ, start_response)
+
+
+def run_granian(options: dict[str, Any]) -> None:
+    """Run granian in this process; its workers call ``granian_app``."""
+    from granian import Granian
+
+    # granian's own loader reads the target as a file path and, run from a
+    # checkout (whose root is the package), names the module wrongly.
+    Granian(**options).serve(target_loader=granian_app, wrap_loader=False)
 
 
 def gunicorn_options(
@@ -107,18 +213,31 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port.")
 @click.option(
+    "--server",
+    type=click.Choice(SERVERS),
+    default="granian",
+    show_default=True,
+    help="granian; gunicorn to compare or where it is the house standard.",
+)
+@click.option(
     "--workers",
     default=None,
     type=click.IntRange(1, 64),
-    help="gunicorn worker processes [default: 1 per core + 1].",
+    help="Worker processes [default: 1 per core; gunicorn: 1 per core + 1].",
+)
+@click.option(
+    "--threads",
+    default=THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Python threads per worker (granian).",
 )
 @click.option(
     "--worker-class",
     type=click.Choice(WORKER_CLASSES),
-    default="gthread",
-    show_default=True,
-    help="gthread: 4 threads, as many connections, no keep-alive; the others "
-    "only to compare (bench/scan.py).",
+    default=None,
+    help="gunicorn only. gthread [default]: 4 threads, as many connections, no "
+    "keep-alive; the others only to compare (bench/scan.py).",
 )
 @click.option(
     "--access-log",
@@ -132,13 +251,18 @@ def serve(
     dev: bool,
     host: str,
     port: int,
+    server: str,
     workers: int | None,
-    worker_class: str,
+    threads: int,
+    worker_class: str | None,
     access_log: str | None,
 ) -> None:
     """Serve the consumer pages and the resolver over HTTP."""
     settings = context.settings
     configure_logging(settings.log_level)
+    if worker_class and (dev or server != "gunicorn"):
+        raise click.UsageError("--worker-class needs --server gunicorn")
+
     if dev:
         from appletrace.web.app import create_app
 
@@ -146,7 +270,15 @@ def serve(
         create_app(settings).run(host=host, port=port, threaded=True)
         return
 
+    workers = workers or default_workers(server)
+    if server == "granian":
+        log.info(
+            "granian on %s:%d, %d workers x %d threads", host, port, workers, threads
+        )
+        run_granian(granian_options(host, port, workers, threads, access_log))
+        return
+
     options = gunicorn_options(
-        host, port, workers or default_workers(), worker_class, access_log
+        host, port, workers, worker_class or "gthread", access_log
     )
     run_gunicorn(settings, options)

@@ -1,4 +1,4 @@
-"""``appletrace serve``: gunicorn and the development server answer and stop."""
+"""``appletrace serve``: granian, gunicorn and Flask's server answer and stop."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
-from appletrace.web.serve import gunicorn_options
+from appletrace.web.serve import ForwardedProto, granian_options, gunicorn_options
 
 
 def free_port() -> int:
@@ -22,13 +23,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def get(url: str) -> tuple[int, dict[str, str]]:
+def get(url: str) -> tuple[int, Message]:
     for _ in range(150):
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status, dict(response.headers)
+                return response.status, response.headers
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers)
+            return error.code, error.headers
         except OSError:
             time.sleep(0.1)
 
@@ -45,8 +46,65 @@ def test_default_workers_take_no_more_connections_than_threads() -> None:
     assert ipv6["bind"] == "[::1]:8000" and ipv6["worker_class"] == "sync"
 
 
+def test_granian_runs_the_app_in_threads_and_logs_the_worker_pid(
+    tmp_path: Path,
+) -> None:
+    options = granian_options("127.0.0.1", 8000, 2, 3, str(tmp_path / "a.log"))
+    quiet = granian_options("127.0.0.1", 8000, 2)
+
+    assert options["interface"] == "wsgi" and options["blocking_threads"] == 3
+    assert options["log_access"] and not quiet["log_access"]
+    config = options["log_dictconfig"]
+    assert config["formatters"]["access"]["fmt"].startswith("pid=<%(process)d>")
+    assert config["handlers"]["access"]["filename"] == str(tmp_path / "a.log")
+
+
+@pytest.mark.parametrize(
+    ("remote", "proto", "scheme"),
+    [
+        ("127.0.0.1", "https", "https"),
+        ("::1", "https", "https"),
+        ("203.0.113.9", "https", "http"),
+        ("127.0.0.1", "gopher", "http"),
+    ],
+)
+def test_only_the_local_proxy_sets_the_scheme(
+    remote: str, proto: str, scheme: str
+) -> None:
+    seen = {}
+
+    def app(environ: dict, start_response: object) -> list[bytes]:
+        seen["scheme"] = environ["wsgi.url_scheme"]
+        return []
+
+    environ = {
+        "wsgi.url_scheme": "http",
+        "REMOTE_ADDR": remote,
+        "HTTP_X_FORWARDED_PROTO": proto,
+    }
+    ForwardedProto(app)(environ, None)
+
+    assert seen["scheme"] == scheme
+
+
+def test_worker_class_without_gunicorn_is_one_clear_error(
+    app_env: dict[str, str],
+) -> None:
+    script = Path(sys.executable).parent / "appletrace"
+    done = subprocess.run(
+        [str(script), "serve", "--worker-class", "sync"],
+        env={**os.environ, **app_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert "--worker-class needs --server gunicorn" in done.stderr
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", [[], ["--dev"]])
+@pytest.mark.parametrize("mode", [[], ["--server", "gunicorn"], ["--dev"]])
 def test_serve_answers_and_stops(app_env: dict[str, str], mode: list[str]) -> None:
     port = free_port()
     script = Path(sys.executable).parent / "appletrace"
@@ -68,4 +126,4 @@ def test_serve_answers_and_stops(app_env: dict[str, str], mode: list[str]) -> No
     assert status == 200
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert (malformed, unknown) == (400, 404)
-    assert code in (0, -15) if mode else code == 0
+    assert code in (0, -15) if mode == ["--dev"] else code == 0

@@ -1,4 +1,4 @@
-"""Two gunicorn workers on PostgreSQL: concurrent scans of real label runs reach
+"""Two server workers on PostgreSQL: concurrent scans of real label runs reach
 both, and every scan is counted exactly once."""
 
 from __future__ import annotations
