@@ -227,20 +227,17 @@ def _bin(name: str) -> str:
 
 
 def start_app(
-    name: str, port: int, workers: int, worker_class: str
+    name: str, port: int, workers: int, worker_class: str | None = None
 ) -> subprocess.Popen:
+    """``appletrace serve`` on one database: granian, or gunicorn's ``worker_class``."""
     env = {**os.environ, **_env(f"{PG_URL}/appletrace_bench_{name}")}
-    command = [
-        _bin("appletrace"),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--worker-class",
-        worker_class,
-    ]
-    log = open(OUT / f"serve-{name}-{worker_class}.log", "w")  # noqa: SIM115
+    command = [_bin("appletrace"), "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    if worker_class:
+        command += ["--server", "gunicorn", "--worker-class", worker_class]
+
+    server = worker_class or "granian"
+    log = open(OUT / f"serve-{name}-{server}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     _wait(f"http://127.0.0.1:{port}/.well-known/gs1resolver")
     return process
@@ -308,8 +305,13 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def clear_scans(name: str) -> None:
+    """Start each run with no scans: runs compare, and a label has few scans."""
+    sql(f"appletrace_bench_{name}", "TRUNCATE scan")
+
+
 def worker_ticks(master: int) -> dict[int, int]:
-    """CPU ticks (user + system) of each worker process of a gunicorn master."""
+    """CPU ticks (user + system) of each worker process of a server's master."""
     ticks = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -368,13 +370,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", choices=sorted(DATASETS), default=None)
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="also measure sync workers and gunicorn's plain gthread (keep-alive)",
+        help="also measure gunicorn: the first release's bounded gthread (cores + 1 "
+        "workers x 4 threads) and sync workers",
     )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -393,16 +396,20 @@ def main() -> None:
 def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> None:
     servers = {}
     port = 18600
+    for name in names:
+        clear_scans(name)
+
     for n, name in enumerate(names):
-        servers[name] = (port + n, start_app(name, port + n, args.workers, "gthread"))
+        servers[name] = (port + n, start_app(name, port + n, args.workers))
 
     if args.compare:
-        servers["sync"] = (port + 8, start_app(names[0], port + 8, 5, "sync"))
-        servers["keepalive"] = (
-            port + 9,
-            start_app(names[0], port + 9, 2, "gthread-keepalive"),
+        cores = os.cpu_count() or 1
+        servers["gthread"] = (
+            port + 8,
+            start_app(names[0], port + 8, cores + 1, "gthread"),
         )
-        paths["sync"] = paths["keepalive"] = paths[names[0]]
+        servers["sync"] = (port + 9, start_app(names[0], port + 9, 5, "sync"))
+        paths["sync"] = paths["gthread"] = paths[names[0]]
 
     first = paths[names[0]].read_text().split()[0]
     page, sizes = page_figures(f"http://127.0.0.1:{servers[names[0]][0]}{first}")
@@ -412,6 +419,9 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
         for name, (p, _) in servers.items():  # warm the lot caches and pools
             warm(f"http://127.0.0.1:{p}", paths[name])
             wrk(f"http://127.0.0.1:{p}", 20, paths[name])
+
+        for name in names:
+            sql(f"appletrace_bench_{name}", "ANALYZE scan")
 
         before = {name: scan_rows(name) for name in names}
         for round_ in range(args.rounds):
@@ -442,8 +452,8 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
     )
     print(
         f"\nwrk -t2 -c50 -d{args.duration}s, {args.rounds} rounds, medians; "
-        f"appletrace serve: gunicorn gthread {args.workers} workers x 4 threads, "
-        "4 connections each, no keep-alive, on PostgreSQL\n"
+        f"appletrace serve: granian {args.workers} workers x 4 threads, "
+        "on PostgreSQL\n"
     )
     nginx_rps = statistics.median(r["rps"] for r in results["nginx"])
     print(
@@ -458,8 +468,8 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
             "nginx": "nginx, same bytes as a static file",
             "small": "serve: 100k labels, 10k readings",
             "large": "serve: 1M labels, 10M readings",
-            "sync": "  sync x 5, 100k labels",
-            "keepalive": "  gthread 2x4 keep-alive, 100k",
+            "gthread": "  gunicorn gthread, 100k labels",
+            "sync": "  gunicorn sync x 5, 100k labels",
         }[name]
         each = " ".join(f"{r['rps']:.0f}" for r in rounds)
         busiest = statistics.median(r.get("busiest", 0.0) for r in rounds)
@@ -477,12 +487,16 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
 
     print(
         "\nbusiest: the busiest worker's share of the workers' CPU during a round "
-        f"(even: 1/{args.workers} for serve, 1/5 for sync, 1/2 for keep-alive)"
+        f"(even: 1/{args.workers} for serve, 1/{(os.cpu_count() or 1) + 1} for "
+        "gthread, 1/5 for sync)"
     )
+    first = next(iter(before))
     for name in before:
+        servers = [name] + (["gthread", "sync"] if name == first else [])
+        answered = sum(r["requests"] for s in servers for r in results.get(s, []))
         print(
-            f"\nscans stored during the rounds ({name}): {after[name] - before[name]}; "
-            f"requests answered: {sum(r['requests'] for r in results[name]):.0f}"
+            f"\nscans stored during the rounds ({name}, by {', '.join(servers)}): "
+            f"{after[name] - before[name]}; requests answered: {answered:.0f}"
         )
 
 
