@@ -53,6 +53,7 @@ class Mac:
     """
 
     def __init__(self, key: bytes) -> None:
+        self._key = key
         if len(key) > hashlib.sha256().block_size:
             key = hashlib.sha256(key).digest()
 
@@ -68,6 +69,11 @@ class Mac:
         outer.update(inner.digest())
 
         return outer.digest()
+
+    def __reduce__(self) -> tuple[type[Mac], tuple[bytes]]:
+        # Hash objects do not pickle: a run key sent to a label-printing
+        # process carries the key and builds its blocks there.
+        return (Mac, (self._key,))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 import hmac
+import pickle
 import random
 import string
 
@@ -129,3 +130,13 @@ def test_serials_match_those_already_printed() -> None:
 
     assert [make_serial(KEY, i) for i in (0, 42, 1048575)] == printed
     assert [verify(KEY, s) for s in printed] == [0, 42, 1048575]
+
+
+def test_a_used_run_key_travels_to_another_process() -> None:
+    # Label printing sends run keys to worker processes after they were used.
+    key = run_key("test-secret-key", 7, "0f" * 16)
+    serial = make_serial(key, 42)
+
+    copy = pickle.loads(pickle.dumps(key))
+
+    assert make_serial(copy, 42) == serial and verify(copy, serial) == 42
