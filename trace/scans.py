@@ -152,6 +152,10 @@ class ScanRecorder:
         self._pid = os.getpid()
         self._queue: list[ScanRecord] = []
         self._in_flight: list[ScanRecord] = []
+        # Each label's scans not yet committed (queued or in flight), oldest
+        # first: a page finds its label's without walking the whole queue.
+        self._pending: dict[tuple[int, int], list[ScanRecord]] = {}
+        self._in_flight_keys: frozenset[tuple[int, int]] = frozenset()
         self._epoch = 0
         # The labels of each recently committed batch, by the epoch it ended.
         self._committed: dict[int, frozenset[tuple[int, int]]] = {}
@@ -185,13 +189,13 @@ class ScanRecorder:
 
                 # A batch holding this label may have been committed during the
                 # read or not: wait for it to finish and read again.
-                waiting = [q for q in self._in_flight if q.key == scan.key]
+                waiting = scan.key in self._in_flight_keys
                 if waiting and self._wait_for_epoch(epoch):
                     continue
 
                 # Past the wait the writer is retrying a failed batch: it is not
                 # stored, so it counts as queued.
-                queued = waiting + [q for q in self._queue if q.key == scan.key]
+                queued = list(self._pending.get(scan.key, ()))
                 if accept is None or accept(extra):
                     self._enqueue(scan)
 
@@ -216,7 +220,7 @@ class ScanRecorder:
         """The count a page for ``scan`` would show, without recording it."""
         stored, extra = read()
         with self._lock:
-            queued = [q for q in self._in_flight + self._queue if q.key == scan.key]
+            queued = list(self._pending.get(scan.key, ()))
 
         return combine(stored, queued, scan), extra
 
@@ -229,6 +233,7 @@ class ScanRecorder:
             return
 
         self._queue.append(scan)
+        self._pending.setdefault(scan.key, []).append(scan)
         # Wake the writer to start its wait, or to write a full batch at once.
         if len(self._queue) == 1 or len(self._queue) >= self.batch_size:
             self._lock.notify_all()
@@ -286,17 +291,30 @@ class ScanRecorder:
                     return
 
                 self._in_flight = self._queue[: self.batch_size]
+                self._in_flight_keys = frozenset(s.key for s in self._in_flight)
                 del self._queue[: self.batch_size]
-                batch = self._in_flight
+                batch, keys = self._in_flight, self._in_flight_keys
 
             self._write(batch)
 
             with self._lock:
                 self._in_flight = []
+                self._in_flight_keys = frozenset()
+                self._forget(batch)
                 self._epoch += 1
-                self._committed[self._epoch] = frozenset(s.key for s in batch)
+                self._committed[self._epoch] = keys
                 self._committed.pop(self._epoch - KEEP_EPOCHS, None)
                 self._lock.notify_all()
+
+    def _forget(self, batch: list[ScanRecord]) -> None:
+        """Drop a committed batch from the pending scans of its labels."""
+        # The queue is first in, first out, so a batch holds the oldest
+        # pending scans of each of its labels.
+        for scan in batch:
+            pending = self._pending[scan.key]
+            del pending[0]
+            if not pending:
+                del self._pending[scan.key]
 
     def _write(self, batch: list[ScanRecord]) -> None:
         while True:

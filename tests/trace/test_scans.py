@@ -108,6 +108,42 @@ def test_concurrent_scans_of_one_serial_each_get_their_own_count(
     assert stored.first_place == "昭通"
 
 
+def test_batches_that_mix_labels_leave_each_labels_count_exact(
+    engine: Engine,
+) -> None:
+    run_id = make_run(engine)
+    # Batches of three take part of the queue, mixing the labels: each batch
+    # leaves the rest of every label's scans queued and counted.
+    recorder = ScanRecorder(engine, batch_size=3, linger_s=0.001)
+    counts: dict[str, list[int]] = {f"SER{n}": [] for n in range(4)}
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def scan(worker: int) -> None:
+        serial, index = f"SER{worker % 4}", worker % 4
+        start.wait()
+        for round_ in range(6):
+            record = scan_at(run_id, worker + round_ * 10, serial, index)
+            count, _ = recorder.record(
+                record, lambda: (_stored(engine, run_id, serial), None)
+            )
+            with lock:
+                counts[serial].append(count.count)
+
+    threads = [threading.Thread(target=scan, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    recorder.close()
+
+    assert {serial: sorted(c) for serial, c in counts.items()} == {
+        f"SER{n}": list(range(1, 13)) for n in range(4)
+    }
+    with engine.connect() as connection:
+        assert [stored_scans(connection, run_id, s).count for s in counts] == [12] * 4
+
+
 def test_other_labels_do_not_count_and_close_stores_the_queue(engine: Engine) -> None:
     run_id = make_run(engine)
     recorder = ScanRecorder(engine)
