@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +383,37 @@ def render_verdict(
     It needs no request: the scan page (web/scan_page.py) renders it outside
     Flask with the app's template environment ``env``.
     """
+    env = env or current_app.jinja_env
+    if scans is not None and scans.first_scan:
+        # A first scan's line names neither time nor place: one rendering
+        # serves every first scan, which is nearly every scan.
+        scans = _FIRST_SCAN
+
+    # By the environment's id, as the heads: holding the environment would
+    # keep its app, and the app's database connections, alive.
+    key = (id(env), lang, timezone, scans, recall)
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        if len(_verdicts) >= VERDICTS_KEPT:
+            _verdicts.clear()
+
+        verdict = _verdicts[key] = _render_verdict(env, lang, timezone, scans, recall)
+
+    return verdict
+
+
+_FIRST_SCAN = ScanCount(1, datetime(2000, 1, 1, tzinfo=UTC), "")
+VERDICTS_KEPT = 2048
+_verdicts: dict[tuple[Any, ...], str] = {}
+
+
+def _render_verdict(
+    env: Environment,
+    lang: str,
+    timezone: str,
+    scans: ScanCount | None,
+    recall: RecallNotice | None,
+) -> str:
     t = TEXT[lang]
     first_at = first_place = ""
     if scans is not None:
@@ -392,7 +423,6 @@ def render_verdict(
                 f"（{scans.first_place}）" if lang == "zh" else f", {scans.first_place}"
             )
 
-    env = env or current_app.jinja_env
     return env.get_template("consumer/verdict.html").render(
         t=t,
         scans=scans,
