@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from appletrace.trace import accounts, lots
 from appletrace.trace.db import session_scope
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app, engine_of
+from appletrace.web.resolver import close_resolver
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -80,9 +82,11 @@ def post_form(
 
 
 @pytest.fixture
-def app(app_env: dict[str, str]) -> Flask:
+def app(app_env: dict[str, str]) -> Iterator[Flask]:
     """The app on the test's database."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    yield app
+    close_resolver(app)
 
 
 @pytest.fixture

@@ -25,6 +25,10 @@ class ThreadConnections:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._local = threading.local()
+        # Every thread's connection, so that ``close`` can give them all back.
+        self._held: set[Connection] = set()
+        self._held_pid = os.getpid()
+        self._lock = threading.Lock()
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -44,6 +48,12 @@ class ThreadConnections:
             )
             self._local.connection = connection
             self._local.pid = os.getpid()
+            with self._lock:
+                if self._held_pid != os.getpid():
+                    # A forked worker: the parent's connections are not its own.
+                    self._held, self._held_pid = set(), os.getpid()
+
+                self._held.add(connection)
 
         return connection
 
@@ -51,5 +61,21 @@ class ThreadConnections:
         connection: Connection | None = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
+            with self._lock:
+                self._held.discard(connection)
+
             connection.invalidate()
+            connection.close()
+
+    def close(self) -> None:
+        """Give every thread's connection back to the pool (an app being retired).
+
+        A thread that asks again afterwards gets a new one.
+        """
+        with self._lock:
+            held, self._held = self._held, set()
+            if self._held_pid != os.getpid():
+                return
+
+        for connection in held:
             connection.close()

@@ -85,6 +85,12 @@ def connections(app: Flask) -> ThreadConnections:
     return held
 
 
+def close_resolver(app: Flask) -> None:
+    """Store the queued scans and give the resolver's connections back."""
+    scan_recorder(app).close()
+    connections(app).close()
+
+
 def scan_recorder(app: Flask) -> ScanRecorder:
     """The app's scan recorder (one writer thread per process)."""
     recorder: ScanRecorder = app.extensions["appletrace.scans"]

@@ -20,14 +20,14 @@ from appletrace.trace.scans import stored_scans
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app
 from appletrace.web.consumer_text import WARN_FROM_SCANS
-from appletrace.web.resolver import scan_recorder
+from appletrace.web.resolver import close_resolver, scan_recorder
 
 
 @pytest.fixture
 def app(app_env: dict[str, str]) -> Iterator[Flask]:
     app = create_app(Settings.from_env())
     yield app
-    scan_recorder(app).close()
+    close_resolver(app)
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ from appletrace.trace import lots, orchards
 from appletrace.trace.db import session_scope
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app
-from appletrace.web.resolver import lot_cache, scan_recorder
+from appletrace.web.resolver import close_resolver, lot_cache
 
 
 @pytest.fixture
 def app(app_env: dict[str, str]) -> Iterator[Flask]:
     app = create_app(Settings.from_env())
     yield app
-    scan_recorder(app).close()
+    close_resolver(app)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from appletrace.trace.models import Scan
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app
-from appletrace.web.resolver import scan_recorder
+from appletrace.web.resolver import close_resolver, scan_recorder
 
 LINKSET = "application/linkset+json"
 VOC = "https://gs1.org/voc/"
@@ -25,7 +25,7 @@ VOC = "https://gs1.org/voc/"
 def app(app_env: dict[str, str]) -> Iterator[Flask]:
     app = create_app(Settings.from_env())
     yield app
-    scan_recorder(app).close()
+    close_resolver(app)
 
 
 @pytest.fixture

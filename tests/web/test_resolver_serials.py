@@ -16,7 +16,7 @@ from appletrace.trace.models import LabelRun, Lot
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app
 from appletrace.web.consumer import label_state
-from appletrace.web.resolver import scan_recorder
+from appletrace.web.resolver import close_resolver
 from appletrace.web.serial_check import RunCache, check_serial
 
 
@@ -104,7 +104,7 @@ def test_voided_label_gets_the_unknown_page_and_no_scan(
     client: FlaskClient = app.test_client()
     page = client.get(scene.paths[2])
     linkset = client.get(scene.paths[2] + "?linkType=all")
-    scan_recorder(app).close()
+    close_resolver(app)
 
     assert page.status_code == linkset.status_code == 404
     assert "无法识别的码" in page.text

@@ -22,7 +22,7 @@ from appletrace.trace.label_runs import void_label
 from appletrace.trace.models import LabelRun, Recall
 from appletrace.trace.settings import Settings
 from appletrace.web.app import create_app
-from appletrace.web.resolver import scan_recorder
+from appletrace.web.resolver import close_resolver
 from appletrace.web.scan_page import ScanPage
 
 
@@ -33,7 +33,7 @@ def apps(app_env: dict[str, str]) -> Iterator[tuple[Flask, Flask]]:
     plain.wsgi_app = plain.wsgi_app.next  # type: ignore[method-assign]
     yield fast, plain
     for app in (fast, plain):
-        scan_recorder(app).close()
+        close_resolver(app)
 
 
 @pytest.fixture
