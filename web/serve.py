@@ -32,7 +32,13 @@ from appletrace.trace.settings import Settings
 
 log = logging.getLogger(__name__)
 
-THREADS = 4
+# Python threads per granian worker. Two overlap a page's database wait with
+# another page's work; more only queue on the interpreter lock: at 2 workers,
+# 2 threads gave p99 27-29 ms and 4 threads 32-42 ms for the same throughput
+# (bench/scan.py's load, 3 and 5 rounds).
+THREADS = 2
+# gunicorn's bounded gthread workers: threads, and as many connections.
+GUNICORN_THREADS = 4
 SERVERS = ("granian", "gunicorn")
 # Addresses whose X-Forwarded-Proto is believed (the front proxy on this machine),
 # as gunicorn's forwarded_allow_ips default.
@@ -175,9 +181,11 @@ def gunicorn_options(
         "worker_exit": _worker_exit,
     }
     if worker_class == "gthread":
-        options.update(threads=THREADS, worker_connections=THREADS, keepalive=0)
+        options.update(
+            threads=GUNICORN_THREADS, worker_connections=GUNICORN_THREADS, keepalive=0
+        )
     elif worker_class == "gthread-keepalive":
-        options.update(threads=THREADS)
+        options.update(threads=GUNICORN_THREADS)
 
     return options
 
@@ -227,10 +235,9 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 )
 @click.option(
     "--threads",
-    default=THREADS,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
-    help="Python threads per worker (granian).",
+    help=f"Python threads per worker, granian only [default: {THREADS}].",
 )
 @click.option(
     "--worker-class",
@@ -253,7 +260,7 @@ def serve(
     port: int,
     server: str,
     workers: int | None,
-    threads: int,
+    threads: int | None,
     worker_class: str | None,
     access_log: str | None,
 ) -> None:
@@ -263,6 +270,9 @@ def serve(
     if worker_class and (dev or server != "gunicorn"):
         raise click.UsageError("--worker-class needs --server gunicorn")
 
+    if threads and (dev or server != "granian"):
+        raise click.UsageError("--threads is for granian; leave out --server or --dev")
+
     if dev:
         from appletrace.web.app import create_app
 
@@ -271,6 +281,7 @@ def serve(
         return
 
     workers = workers or default_workers(server)
+    threads = threads or THREADS
     if server == "granian":
         log.info(
             "granian on %s:%d, %d workers x %d threads", host, port, workers, threads

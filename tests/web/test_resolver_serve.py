@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -87,12 +88,20 @@ def test_only_the_local_proxy_sets_the_scheme(
     assert seen["scheme"] == scheme
 
 
-def test_worker_class_without_gunicorn_is_one_clear_error(
-    app_env: dict[str, str],
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--worker-class", "sync"], "--worker-class needs --server gunicorn"),
+        (["--server", "gunicorn", "--threads", "8"], "--threads is for granian"),
+        (["--dev", "--threads", "8"], "--threads is for granian"),
+    ],
+)
+def test_an_option_of_the_other_server_is_one_clear_error(
+    app_env: dict[str, str], args: list[str], message: str
 ) -> None:
     script = Path(sys.executable).parent / "appletrace"
     done = subprocess.run(
-        [str(script), "serve", "--worker-class", "sync"],
+        [str(script), "serve", *args],
         env={**os.environ, **app_env},
         capture_output=True,
         text=True,
@@ -100,7 +109,7 @@ def test_worker_class_without_gunicorn_is_one_clear_error(
     )
 
     assert done.returncode == 2
-    assert "--worker-class needs --server gunicorn" in done.stderr
+    assert message in done.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.slow
@@ -127,3 +136,65 @@ def test_serve_answers_and_stops(app_env: dict[str, str], mode: list[str]) -> No
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert (malformed, unknown) == (400, 404)
     assert code in (0, -15) if mode == ["--dev"] else code == 0
+
+
+def children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` (field 4 of /proc/PID/stat)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+
+    return found
+
+
+def wait_for_workers(master: int, count: int, not_in: set[int]) -> set[int]:
+    """Wait until ``master`` has ``count`` workers, none of them in ``not_in``."""
+    for _ in range(200):
+        workers = children(master)
+        if len(workers) == count and not workers & not_in:
+            return workers
+
+        time.sleep(0.1)
+
+    raise AssertionError(f"workers of {master}: {children(master)}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_dead_worker_is_replaced_and_sighup_renews_them_all(
+    app_env: dict[str, str],
+) -> None:
+    port = free_port()
+    script = Path(sys.executable).parent / "appletrace"
+    process = subprocess.Popen(
+        [str(script), "serve", "--workers", "2", "--port", str(port)],
+        env={**os.environ, **app_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    root = f"http://127.0.0.1:{port}/.well-known/gs1resolver"
+    try:
+        first = wait_for_workers(process.pid, 2, set())
+        assert get(root)[0] == 200
+        # granian takes a worker dying in its first 5.5 s for a crash loop.
+        time.sleep(6)
+        os.kill(min(first), signal.SIGKILL)
+        second = wait_for_workers(process.pid, 2, {min(first)})
+        answered_after_kill = get(root)[0]
+
+        process.send_signal(signal.SIGHUP)
+        third = wait_for_workers(process.pid, 2, second)
+        answered_after_hup = get(root)[0]
+    finally:
+        process.terminate()
+        code = process.wait(timeout=30)
+
+    assert max(first) in second
+    assert (answered_after_kill, answered_after_hup) == (200, 200)
+    assert not third & (first | second) and code == 0
