@@ -31,6 +31,8 @@ from pathlib import Path
 
 import psycopg
 
+from appletrace.web.serve import THREADS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "bench"
 PG_ADMIN = os.environ.get(
@@ -40,6 +42,7 @@ PG_URL = os.environ.get(
     "APPLETRACE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"
 )
 SECRET = "bench-secret-key"
+CONNECTIONS = 50
 BASE_URL = "https://trace.example.cn"
 LOTS = 1000
 ORCHARDS = 100
@@ -230,7 +233,11 @@ def _bin(name: str) -> str:
 
 
 def start_app(
-    name: str, port: int, workers: int, worker_class: str | None = None
+    name: str,
+    port: int,
+    workers: int,
+    worker_class: str | None = None,
+    threads: int | None = None,
 ) -> subprocess.Popen:
     """``appletrace serve`` on one database: granian, or gunicorn's ``worker_class``."""
     env = {**os.environ, **_env(f"{PG_URL}/appletrace_bench_{name}")}
@@ -238,6 +245,8 @@ def start_app(
     command += ["--workers", str(workers)]
     if worker_class:
         command += ["--server", "gunicorn", "--worker-class", worker_class]
+    elif threads:
+        command += ["--threads", str(threads)]
 
     server = worker_class or "granian"
     log = open(OUT / f"serve-{name}-{server}.log", "w")  # noqa: SIM115
@@ -280,7 +289,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def wrk(url: str, duration: int, paths: Path | None) -> dict[str, float]:
     """One wrk run: requests/s, p50 and p99 in ms, requests and errors."""
-    command = ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency", url]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url]
     env = dict(os.environ)
     if paths is not None:
         script = OUT / "random-paths.lua"
@@ -374,6 +383,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="granian's threads per worker"
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only", choices=sorted(DATASETS), default=None)
     parser.add_argument(
@@ -403,7 +415,10 @@ def run(args: argparse.Namespace, names: list[str], paths: dict[str, Path]) -> N
         clear_scans(name)
 
     for n, name in enumerate(names):
-        servers[name] = (port + n, start_app(name, port + n, args.workers))
+        servers[name] = (
+            port + n,
+            start_app(name, port + n, args.workers, threads=args.threads),
+        )
 
     if args.compare:
         cores = os.cpu_count() or 1
@@ -455,7 +470,7 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
     )
     print(
         f"\nwrk -t2 -c50 -d{args.duration}s, {args.rounds} rounds, medians; "
-        f"appletrace serve: granian {args.workers} workers x 4 threads, "
+        f"appletrace serve: granian {args.workers} workers x {args.threads} threads, "
         "on PostgreSQL\n"
     )
     nginx_rps = statistics.median(r["rps"] for r in results["nginx"])
@@ -493,13 +508,21 @@ def report(sizes, results, before, after, args) -> None:  # type: ignore[no-unty
         f"(even: 1/{args.workers} for serve, 1/{(os.cpu_count() or 1) + 1} for "
         "gthread, 1/5 for sync)"
     )
+    # wrk counts the answers that came back within its time; the requests
+    # still in flight when it stops were answered and recorded all the same,
+    # so stored may exceed answered by up to one request per connection per run.
     first = next(iter(before))
     for name in before:
         servers = [name] + (["gthread", "sync"] if name == first else [])
+        runs = sum(len(results.get(s, [])) for s in servers)
         answered = sum(r["requests"] for s in servers for r in results.get(s, []))
+        stored = after[name] - before[name]
+        within = 0 <= stored - answered <= runs * CONNECTIONS
         print(
             f"\nscans stored during the rounds ({name}, by {', '.join(servers)}): "
-            f"{after[name] - before[name]}; requests answered: {answered:.0f}"
+            f"{stored}; requests answered: {answered:.0f}; stored - answered = "
+            f"{stored - answered:.0f}, {'within' if within else 'OUTSIDE'} 0 to "
+            f"{runs * CONNECTIONS} (requests left in flight, {CONNECTIONS} per run)"
         )
 
 
