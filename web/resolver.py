@@ -46,9 +46,10 @@ from appletrace.web.serial_check import RunCache, check_serial
 bp = Blueprint("resolver", __name__)
 
 PLACE_HEADER = "X-Coarse-Place"
-# Filled in by the part that serves EPCIS documents (issue 7): an endpoint taking
-# ``code`` (the lot). While no such endpoint exists the linkset leaves gs1:epcis out.
-EPCIS_ENDPOINT = "exports.lot_epcis"
+# The API's EPCIS export of a lot (web/api/records.py), taking ``code``. It asks
+# for an API token: EPCIS documents are for regulators and buyers, whom the co-op
+# gives one. An app built without the API leaves gs1:epcis out of the linkset.
+EPCIS_ENDPOINT = "api.lot_epcis"
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,7 @@ def _links_of(found: Found, view: LotView, anchor: str) -> list[linkset.Link]:
             linkset.Link(
                 linkset.EPCIS,
                 url_for(EPCIS_ENDPOINT, code=code, _external=True),
-                "EPCIS 2.0",
+                "EPCIS 2.0（需 API 令牌）/ EPCIS 2.0 (API token)",
                 "application/ld+json",
             )
         )

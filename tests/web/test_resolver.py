@@ -122,6 +122,9 @@ def test_linkset_lists_our_link_types(
     recall = context[VOC + "recallStatus"][0]["href"]
     assert recall == f"http://localhost/lot/{scene.lot_code}/recall"
     assert len(context[VOC + "certificationInfo"]) == 2
+    (epcis,) = context[VOC + "epcis"]
+    assert epcis["href"] == f"http://localhost/api/lots/{scene.lot_code}/epcis"
+    assert epcis["type"] == "application/ld+json"
     for key, targets in context.items():
         if key != "anchor":
             assert key.startswith(VOC)
@@ -138,6 +141,7 @@ def test_link_type_redirects_with_307_and_300_when_several(
     recall = client.get(scene.paths[0] + f"?linkType={VOC}recallStatus")
     several = client.get(scene.paths[0] + "?linkType=gs1:certificationInfo")
     unknown = client.get(scene.paths[0] + "?linkType=gs1:nutritionalInfo")
+    epcis = client.get(scene.paths[0] + "?linkType=gs1:epcis")
 
     assert pip.status_code == 307
     assert pip.headers["Location"] == "http://localhost" + scene.paths[0]
@@ -151,7 +155,11 @@ def test_link_type_redirects_with_307_and_300_when_several(
     assert client.get(hrefs[0]).json["passed"] is True
     assert unknown.status_code == 404
     assert unknown.json["error"]["status"] == 404
-    for response in (pip, recall, several, unknown):
+    assert epcis.status_code == 307
+    # The export asks for a token: without one, the API's error, not a page.
+    export = client.get(epcis.headers["Location"])
+    assert export.status_code == 401 and export.json["error"]["status"] == 401
+    for response in (pip, recall, several, unknown, epcis):
         assert 'rel="linkset"' in response.headers["Link"]
 
 
