@@ -60,7 +60,7 @@ def test_gunicorn_conf_is_what_serve_runs(app_env: dict[str, str]) -> None:
     )
 
     assert {key: conf[key] for key in expected} == expected
-    assert conf["wsgi_app"] == "appletrace.web.app:create_app()"
+    assert conf["wsgi_app"] == "appletrace.web.serve:gunicorn_app()"
     assert checked.returncode == 0, checked.stderr
 
 

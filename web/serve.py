@@ -3,11 +3,10 @@
 granian (an HTTP server written in Rust with a WSGI interface) parses HTTP,
 keeps connections alive and queues requests outside the interpreter; each
 worker process runs the app in a few Python threads. On this project's 2-core
-machines a 5.6 KB page from a bare WSGI function came at about 62,000 requests/s
-from granian against 5,700 from gunicorn's gthread workers, and the scan page
-at about 2.7 times gunicorn's rate (bench/scan.py --compare). Its workers share
-one listening socket, so kept-alive connections spread over them (the benchmark
-prints the busiest worker's share).
+machines the scan page came at 1.7 times gunicorn's rate, with a lower p99
+(bench/scan.py --compare). Its workers share one listening socket, so
+kept-alive connections spread over them (the benchmark prints the busiest
+worker's share).
 
 gunicorn stays available (``--server gunicorn``) with the bounded threaded
 workers of the first release: a worker takes at most as many connections as it
@@ -20,6 +19,7 @@ also buffers slow clients.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from typing import Any
@@ -122,25 +122,49 @@ def granian_app() -> Any:
     util.Finalize(recorder, recorder.close, exitpriority=10)
     atexit.register(recorder.close)
 
-    return ForwardedProto(app)
+    return FromLocalProxy(app)
 
 
-class ForwardedProto:
-    """Take the scheme from X-Forwarded-Proto when the front proxy on this host sent it.
+class FromLocalProxy:
+    """Believe the front proxy on this host about the scheme and the client's address.
 
-    nginx terminates TLS; without this every request would look like plain
-    HTTP and no page would carry HSTS. gunicorn does the same by default.
+    nginx terminates TLS and connects from 127.0.0.1: without this every
+    request would look like plain HTTP from 127.0.0.1, no page would carry
+    HSTS, and every client would share one address for sign-in limits. The
+    client's address is the last of X-Forwarded-For, the one nginx added;
+    a client can write anything before it.
     """
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, flask: Flask) -> None:
+        self.flask = flask
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        proto = environ.get("HTTP_X_FORWARDED_PROTO")
-        if proto in ("http", "https") and environ.get("REMOTE_ADDR") in TRUSTED_PROXIES:
-            environ["wsgi.url_scheme"] = proto
+        if environ.get("REMOTE_ADDR") in TRUSTED_PROXIES:
+            proto = environ.get("HTTP_X_FORWARDED_PROTO")
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
 
-        return self.app(environ, start_response)
+            client = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1]
+            if _is_address(client.strip()):
+                environ["REMOTE_ADDR"] = client.strip()
+
+        return self.flask(environ, start_response)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+
+    return True
+
+
+def gunicorn_app() -> FromLocalProxy:
+    """The WSGI app of one gunicorn worker (deploy/gunicorn.conf.py names it)."""
+    from appletrace.web.app import create_app
+
+    return FromLocalProxy(create_app())
 
 
 def run_granian(options: dict[str, Any]) -> None:
@@ -195,6 +219,9 @@ def _worker_exit(_server: Any, worker: Any) -> None:
     from appletrace.web.resolver import scan_recorder
 
     app = getattr(worker, "wsgi", None)
+    if isinstance(app, FromLocalProxy):
+        app = app.flask
+
     if isinstance(app, Flask):
         scan_recorder(app).close()
 
@@ -210,8 +237,8 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
 
-        def load(self) -> Flask:
-            return create_app(settings)
+        def load(self) -> FromLocalProxy:
+            return FromLocalProxy(create_app(settings))
 
     Application().run()
 

@@ -14,14 +14,30 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from scan_scene import build_scene
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
-from appletrace.web.serve import ForwardedProto, granian_options, gunicorn_options
+from appletrace.web.serve import FromLocalProxy, granian_options, gunicorn_options
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def start_serve(
+    app_env: dict[str, str], port: int, *args: str
+) -> subprocess.Popen[bytes]:
+    """``appletrace serve`` on ``port`` with ``args``, its output discarded."""
+    script = Path(sys.executable).parent / "appletrace"
+    return subprocess.Popen(
+        [str(script), "serve", *args, "--port", str(port)],
+        env={**os.environ, **app_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def get(url: str) -> tuple[int, Message]:
@@ -61,31 +77,33 @@ def test_granian_runs_the_app_in_threads_and_logs_the_worker_pid(
 
 
 @pytest.mark.parametrize(
-    ("remote", "proto", "scheme"),
+    ("remote", "proto", "forwarded", "scheme", "client"),
     [
-        ("127.0.0.1", "https", "https"),
-        ("::1", "https", "https"),
-        ("203.0.113.9", "https", "http"),
-        ("127.0.0.1", "gopher", "http"),
+        ("127.0.0.1", "https", "198.51.100.7", "https", "198.51.100.7"),
+        ("::1", "https", "10.0.0.1, 2001:db8::5", "https", "2001:db8::5"),
+        ("127.0.0.1", "gopher", "not an address", "http", "127.0.0.1"),
+        ("127.0.0.1", None, None, "http", "127.0.0.1"),
+        ("203.0.113.9", "https", "198.51.100.7", "http", "203.0.113.9"),
     ],
 )
-def test_only_the_local_proxy_sets_the_scheme(
-    remote: str, proto: str, scheme: str
+def test_only_the_local_proxy_sets_the_scheme_and_the_client(
+    remote: str, proto: str | None, forwarded: str | None, scheme: str, client: str
 ) -> None:
     seen = {}
 
     def app(environ: dict, start_response: object) -> list[bytes]:
         seen["scheme"] = environ["wsgi.url_scheme"]
+        seen["client"] = environ["REMOTE_ADDR"]
         return []
 
-    environ = {
-        "wsgi.url_scheme": "http",
-        "REMOTE_ADDR": remote,
-        "HTTP_X_FORWARDED_PROTO": proto,
-    }
-    ForwardedProto(app)(environ, None)
+    environ = {"wsgi.url_scheme": "http", "REMOTE_ADDR": remote}
+    if proto is not None:
+        environ["HTTP_X_FORWARDED_PROTO"] = proto
+    if forwarded is not None:
+        environ["HTTP_X_FORWARDED_FOR"] = forwarded
+    FromLocalProxy(app)(environ, None)  # type: ignore[arg-type]
 
-    assert seen["scheme"] == scheme
+    assert (seen["scheme"], seen["client"]) == (scheme, client)
 
 
 @pytest.mark.parametrize(
@@ -116,13 +134,7 @@ def test_an_option_of_the_other_server_is_one_clear_error(
 @pytest.mark.parametrize("mode", [[], ["--server", "gunicorn"], ["--dev"]])
 def test_serve_answers_and_stops(app_env: dict[str, str], mode: list[str]) -> None:
     port = free_port()
-    script = Path(sys.executable).parent / "appletrace"
-    process = subprocess.Popen(
-        [str(script), "serve", *mode, "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **app_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_serve(app_env, port, *mode, "--host", "127.0.0.1")
     try:
         root = f"http://127.0.0.1:{port}"
         status, headers = get(root + "/.well-known/gs1resolver")
@@ -171,13 +183,7 @@ def test_a_dead_worker_is_replaced_and_sighup_renews_them_all(
     app_env: dict[str, str],
 ) -> None:
     port = free_port()
-    script = Path(sys.executable).parent / "appletrace"
-    process = subprocess.Popen(
-        [str(script), "serve", "--workers", "2", "--port", str(port)],
-        env={**os.environ, **app_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_serve(app_env, port, "--workers", "2")
     root = f"http://127.0.0.1:{port}/.well-known/gs1resolver"
     try:
         first = wait_for_workers(process.pid, 2, set())
@@ -198,3 +204,27 @@ def test_a_dead_worker_is_replaced_and_sighup_renews_them_all(
     assert max(first) in second
     assert (answered_after_kill, answered_after_hup) == (200, 200)
     assert not third & (first | second) and code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("mode", [[], ["--server", "gunicorn"]])
+def test_a_stop_stores_the_scans_still_queued(
+    app_env: dict[str, str], engine: Engine, mode: list[str]
+) -> None:
+    scene = build_scene(engine, labels=12)
+    port = free_port()
+    process = start_serve(app_env, port, *mode, "--workers", "2")
+    root = f"http://127.0.0.1:{port}"
+    try:
+        assert get(root + "/.well-known/gs1resolver")[0] == 200
+        statuses = [get(root + path)[0] for path in scene.paths]
+    finally:
+        # At once: the last scans are still in the workers' queues.
+        process.terminate()
+        code = process.wait(timeout=30)
+
+    assert statuses == [200] * 12 and code == 0
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM scan")).scalar()
+    assert stored == 12
