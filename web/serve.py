@@ -144,9 +144,10 @@ class FromLocalProxy:
             if proto in ("http", "https"):
                 environ["wsgi.url_scheme"] = proto
 
-            client = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1]
-            if _is_address(client.strip()):
-                environ["REMOTE_ADDR"] = client.strip()
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+            client = forwarded.rsplit(",", 1)[-1].strip() if forwarded else ""
+            if client and _is_address(client):
+                environ["REMOTE_ADDR"] = client
 
         return self.flask(environ, start_response)
 
