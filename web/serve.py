@@ -40,8 +40,8 @@ THREADS = 2
 # gunicorn's bounded gthread workers: threads, and as many connections.
 GUNICORN_THREADS = 4
 SERVERS = ("granian", "gunicorn")
-# Addresses whose X-Forwarded-Proto is believed (the front proxy on this machine),
-# as gunicorn's forwarded_allow_ips default.
+# Addresses whose X-Forwarded-Proto and X-Forwarded-For are believed (the front
+# proxy on this machine), as gunicorn's forwarded_allow_ips default.
 TRUSTED_PROXIES = frozenset({"127.0.0.1", "::1"})
 # Worker pid, time, request line, status, bytes, duration: no client address,
 # which is the front proxy's to log, and the pid tells the workers apart.
@@ -107,7 +107,6 @@ def granian_options(
 
 def granian_app() -> Any:
     """The WSGI app of one granian worker, built from the environment's settings."""
-    import atexit
     from multiprocessing import util
 
     from appletrace.web.app import create_app
@@ -120,7 +119,6 @@ def granian_app() -> Any:
     # multiprocessing children, which skip atexit; their finalizers run.
     recorder = scan_recorder(app)
     util.Finalize(recorder, recorder.close, exitpriority=10)
-    atexit.register(recorder.close)
 
     return FromLocalProxy(app)
 
