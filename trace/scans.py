@@ -151,7 +151,6 @@ class ScanRecorder:
     def _reset(self) -> None:
         self._pid = os.getpid()
         self._queue: list[ScanRecord] = []
-        self._in_flight: list[ScanRecord] = []
         # Each label's scans not yet committed (queued or in flight), oldest
         # first: a page finds its label's without walking the whole queue.
         self._pending: dict[tuple[int, int], list[ScanRecord]] = {}
@@ -242,10 +241,11 @@ class ScanRecorder:
         """Wait until every queued scan is stored (for tests and shutdown)."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while self._queue or self._in_flight:
+            while self._pending:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"{len(self._queue)} scans still queued")
+                    left_over = sum(len(scans) for scans in self._pending.values())
+                    raise TimeoutError(f"{left_over} scans not yet stored")
 
                 self._lock.wait(left)
 
@@ -290,15 +290,13 @@ class ScanRecorder:
                 if not self._queue:
                     return
 
-                self._in_flight = self._queue[: self.batch_size]
-                self._in_flight_keys = frozenset(s.key for s in self._in_flight)
+                batch = self._queue[: self.batch_size]
                 del self._queue[: self.batch_size]
-                batch, keys = self._in_flight, self._in_flight_keys
+                keys = self._in_flight_keys = frozenset(s.key for s in batch)
 
             self._write(batch)
 
             with self._lock:
-                self._in_flight = []
                 self._in_flight_keys = frozenset()
                 self._forget(batch)
                 self._epoch += 1
